@@ -1,0 +1,53 @@
+# Everything installs into .venv from the pinned versions in uv.lock; nothing needs AWS or Docker.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+PYTHON ?= python3
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: install dev test lint unit handlers e2e infra-test bench openapi synth layer deploy clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet uv==0.13.8
+	$(UV) sync --frozen --inexact --compile-bytecode --quiet
+	touch $@
+
+dev: install  ## start the local stack with demo data
+	$(PY) -m local
+
+test: install lint  ## every test, plus ruff and mypy
+	$(PY) -m pytest -q -n 2 --dist loadgroup
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy layers/common/python functions infra local
+
+unit: install
+	$(PY) -m pytest -q tests/unit
+
+bench: install  ## measure and write bench/results.json and docs/benchmarks.md
+	$(PY) -m bench
+
+openapi: install  ## regenerate docs/openapi.json
+	$(PY) -m local.openapi > docs/openapi.json
+
+layer: install  ## build the dependencies layer for Lambda (arm64) into build/layer
+	rm -rf build/layer && mkdir -p build/layer/python
+	$(UV) export --frozen --no-dev --no-hashes --no-emit-project | grep -v '^boto' > build/requirements.txt
+	$(VENV)/bin/pip install --quiet --platform manylinux2014_aarch64 --implementation cp --python-version 3.13 \
+		--only-binary=:all: -r build/requirements.txt -t build/layer/python
+
+synth: layer
+	$(PY) -m infra.app
+
+deploy: layer  ## needs AWS credentials and the CDK CLI (npm install -g aws-cdk)
+	cdk deploy --all
+
+clean:
+	rm -rf $(VENV) cdk.out build .mypy_cache .ruff_cache

@@ -1,0 +1,190 @@
+"""The one wiring table: functions, HTTP routes (each with the permission it needs), WebSocket routes,
+stream consumers with their filters, and schedules.
+
+Plain data, no aws_cdk import: the CDK app (infra/stack.py) and the local stack (local/) both read it,
+and tests/infra/test_wiring.py proves the synthesized template equals it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Function:
+    name: str  # logical name, also the CDK construct id suffix
+    handler: str  # dotted path "functions.<area>.<module>.handler"; the asset is functions/<area>/
+    description: str
+    memory_mb: int = 512
+    timeout_seconds: int = 10
+    # What the function may touch; infra turns these into least-privilege grants.
+    table_access: str = "read_write"  # "read", "read_write" or "none"
+    bucket_access: str = "none"  # "none", "read", "read_write"
+    manages_connections: bool = False  # posts to / closes WebSocket connections
+    publishes_events: bool = False  # puts events on the default EventBridge bus
+
+    @property
+    def area(self) -> str:
+        return self.handler.split(".")[1]
+
+    @property
+    def module(self) -> str:
+        return self.handler.split(".")[2]
+
+    @property
+    def asset_handler(self) -> str:
+        """The handler string inside the function's asset (functions/<area>/)."""
+        return f"{self.module}.handler"
+
+
+@dataclass(frozen=True)
+class HttpRoute:
+    method: str
+    path: str
+    function: str
+    permission: str  # a contactcenter.access.Permission value
+    summary: str = ""
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class SocketRoute:
+    route_key: str  # "$connect", "$disconnect", "$default" or an `action` value
+    function: str
+
+
+@dataclass(frozen=True)
+class StreamConsumer:
+    function: str
+    # Lambda event filter patterns (each a JSON-able dict); a record matching any of them is delivered.
+    filters: tuple[dict[str, object], ...]
+    batch_size: int = 100
+    max_batching_window_seconds: int = 0
+    retry_attempts: int = 3
+    max_record_age_seconds: int = 3600
+    bisect_on_error: bool = True
+    parallelization_factor: int = 1
+
+
+@dataclass(frozen=True)
+class Schedule:
+    name: str
+    function: str
+    expression: str  # EventBridge: "rate(1 hour)" or "cron(...)"
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    partition_key: str
+    sort_key: str
+
+
+@dataclass(frozen=True)
+class TableDefinition:
+    """The single table's shape; every key and expression lives in contactcenter/store/."""
+
+    partition_key: str = "pk"
+    sort_key: str = "sk"
+    indexes: tuple[Index, ...] = (
+        Index("gsi1", "gsi1pk", "gsi1sk"),  # agents by unit (dashboards)
+        Index("gsi2", "gsi2pk", "gsi2sk"),  # queue logins by queue (routing), assignments by creator
+    )
+    ttl_attribute: str = "expiresAt"
+    stream_view: str = "NEW_AND_OLD_IMAGES"
+
+
+@dataclass(frozen=True)
+class Wiring:
+    functions: tuple[Function, ...]
+    http_routes: tuple[HttpRoute, ...]
+    socket_routes: tuple[SocketRoute, ...]
+    socket_authorizer: str  # function name verifying the token on $connect
+    stream_consumers: tuple[StreamConsumer, ...]
+    schedules: tuple[Schedule, ...] = field(default=())
+    table: TableDefinition = field(default_factory=TableDefinition)
+
+    def function(self, name: str) -> Function:
+        return next(f for f in self.functions if f.name == name)
+
+
+# Entities whose stream records are pushed to WebSocket clients (the `entity` attribute of the item).
+PUSHED_ENTITIES = ("AgentChange", "AgentMessage", "Assignment")
+
+WIRING = Wiring(
+    functions=(
+        Function("clock", "functions.clock.app.handler", "Clock in and out"),
+        Function("status", "functions.status.app.handler", "Agent status, work items, queues, history"),
+        Function(
+            "supervision",
+            "functions.supervision.app.handler",
+            "Dashboards and supervisor actions",
+            manages_connections=True,
+            publishes_events=True,
+        ),
+        Function(
+            "socket",
+            "functions.supervision.socket.handler",
+            "WebSocket sessions: connect, subscribe, ping, disconnect",
+        ),
+        Function(
+            "socket_authorizer",
+            "functions.supervision.authorizer.handler",
+            "Verifies the JWT on WebSocket $connect",
+            table_access="none",
+        ),
+        Function(
+            "fanout",
+            "functions.supervision.fanout.handler",
+            "Pushes stream changes to subscribed WebSocket connections",
+            memory_mb=1024,
+            timeout_seconds=60,
+            manages_connections=True,
+        ),
+        Function(
+            "reports",
+            "functions.reports.app.handler",
+            "Attendance report files: scheduled compilation and on-demand jobs",
+            memory_mb=2048,
+            timeout_seconds=900,
+            bucket_access="read_write",
+        ),
+    ),
+    http_routes=(
+        HttpRoute("POST", "/me/clock-in", "clock", "attendance.self", "Clock in"),
+        HttpRoute("POST", "/me/clock-out", "clock", "attendance.self", "Clock out"),
+        HttpRoute("GET", "/me/state", "clock", "attendance.self", "The caller's current state"),
+    ),
+    socket_routes=(
+        SocketRoute("$connect", "socket"),
+        SocketRoute("$disconnect", "socket"),
+        SocketRoute("$default", "socket"),
+        SocketRoute("subscribe", "socket"),
+        SocketRoute("unsubscribe", "socket"),
+        SocketRoute("ping", "socket"),
+    ),
+    socket_authorizer="socket_authorizer",
+    stream_consumers=(
+        StreamConsumer(
+            "fanout",
+            filters=(
+                {
+                    "eventName": ["INSERT"],
+                    "dynamodb": {"NewImage": {"entity": {"S": list(PUSHED_ENTITIES)}}},
+                },
+            ),
+        ),
+    ),
+    schedules=(
+        Schedule(
+            "compile-daily-attendance",
+            "reports",
+            "rate(1 hour)",
+            "Compile each organization's attendance files once its local day is over",
+        ),
+    ),
+)

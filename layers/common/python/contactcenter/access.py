@@ -1,0 +1,89 @@
+"""Who may do what: built-in roles as named sets of permissions, and the checks every route makes.
+
+Routes name a permission (infra/wiring.py); nothing is decided by role name alone. Custom roles
+(defined per organization) combine the same permissions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from contactcenter.errors import Forbidden
+
+
+class Permission(StrEnum):
+    ATTENDANCE_SELF = "attendance.self"  # clock in/out, own status, own queues, own history
+    WORK_SELF = "work.self"  # report own work items
+    WORK_REPORT = "work.report"  # report work items for any agent of the organization (integrations)
+    ROUTING_READ = "routing.read"  # routable agents for a queue
+    SUPERVISION_VIEW = "supervision.view"  # dashboards of supervised units
+    SUPERVISION_ACT = "supervision.act"  # force status, pause, queues, monitoring, messages
+    ENGAGE = "engage"  # My Engage: the agent's own assignments
+    ENGAGE_EVALUATIONS = "engage.evaluations"
+    ENGAGE_COACHING = "engage.coaching"
+    ENGAGE_ELEARNING = "engage.elearning"
+    ASSIGNMENTS_MANAGE = "assignments.manage"  # create assignments, see progress
+    REPORTS_READ = "reports.read"  # list and download report files
+    REPORTS_REQUEST = "reports.request"  # ask for an on-demand report
+    ADMINISTRATION = "administration"  # configure the organization
+    CONNECT = "connect"  # open a WebSocket session
+
+
+class Role(StrEnum):
+    ADMIN = "ADMIN"
+    SUPERVISOR = "SUPERVISOR"
+    UNIT_MANAGER = "UNIT_MANAGER"
+    AGENT = "AGENT"
+    FINANCE = "FINANCE"
+    INTEGRATION = "INTEGRATION"
+
+
+P = Permission
+_ENGAGE_ALL = {P.ENGAGE, P.ENGAGE_EVALUATIONS, P.ENGAGE_COACHING, P.ENGAGE_ELEARNING}
+_SUPERVISING = {P.SUPERVISION_VIEW, P.SUPERVISION_ACT, P.ASSIGNMENTS_MANAGE, P.REPORTS_REQUEST, P.CONNECT}
+
+BUILT_IN_ROLES: Mapping[str, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission) - {P.ATTENDANCE_SELF, P.WORK_SELF, P.WORK_REPORT, P.ROUTING_READ},
+    Role.SUPERVISOR: frozenset(_SUPERVISING | _ENGAGE_ALL),
+    Role.UNIT_MANAGER: frozenset(_SUPERVISING | _ENGAGE_ALL),
+    Role.AGENT: frozenset({P.ATTENDANCE_SELF, P.WORK_SELF, P.CONNECT} | _ENGAGE_ALL),
+    Role.FINANCE: frozenset({P.REPORTS_READ, P.REPORTS_REQUEST}),
+    Role.INTEGRATION: frozenset({P.WORK_REPORT, P.ROUTING_READ}),
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller, from verified token claims."""
+
+    organization_id: str
+    user_id: str
+    roles: frozenset[str]
+    permissions: frozenset[Permission]
+
+    def has(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+
+def permissions_for(
+    roles: Iterable[str], custom_roles: Mapping[str, frozenset[Permission]] | None = None
+) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= BUILT_IN_ROLES.get(role, frozenset())
+        if custom_roles:
+            granted |= custom_roles.get(role, frozenset())
+    return frozenset(granted)
+
+
+def require(principal: Principal, permission: Permission) -> None:
+    if not principal.has(permission):
+        raise Forbidden(f"this action needs the permission {permission}", rule="missing_permission")
+
+
+def require_same_organization(principal: Principal, organization_id: str) -> None:
+    if principal.organization_id != organization_id:
+        # Phrased as not-found elsewhere would leak less, but callers never learn other tenants' ids anyway.
+        raise Forbidden("this belongs to another organization", rule="other_organization")
