@@ -185,7 +185,9 @@ def _pick_unit(state: AgentState, requested: str | None, settings: OrganizationS
             return state.units[0]
         raise Invalid("the agent belongs to several units: pick one", field="unitId", rule="unit_required")
     if requested not in state.units or requested not in settings.unit_ids():
-        raise Invalid(f"unit {requested!r} is not one of the agent's units", field="unitId", rule="unknown_unit")
+        raise Invalid(
+            f"unit {requested!r} is not one of the agent's units", field="unitId", rule="unknown_unit"
+        )
     return requested
 
 

@@ -1,4 +1,4 @@
-"""Runtime configuration: environment variables parsed once into a typed object that fails fast."""
+"""The runtime environment: variables parsed once into a typed object that fails fast when one is missing."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ class MissingSetting(RuntimeError):
 
 
 @dataclass(frozen=True)
-class RuntimeSettings:
+class Environment:
     table_name: str
     report_bucket: str | None
-    websocket_endpoint: str | None  # API Gateway management endpoint: https://{api}.execute-api.{region}.amazonaws.com/{stage}
+    websocket_endpoint: (
+        str | None
+    )  # API Gateway management endpoint: https://{api}.execute-api.{region}.amazonaws.com/{stage}
     jwt_issuer: str | None
     jwt_audience: str | None
     jwks_url: str | None
@@ -42,9 +44,9 @@ def _required(name: str) -> str:
 
 
 @cache
-def runtime_settings() -> RuntimeSettings:
-    """Read once per execution environment; tests call `runtime_settings.cache_clear()` after patching."""
-    return RuntimeSettings(
+def environment() -> Environment:
+    """Read once per execution environment; tests call `environment.cache_clear()` after patching."""
+    return Environment(
         table_name=_required("TABLE_NAME"),
         report_bucket=os.environ.get("REPORT_BUCKET") or None,
         websocket_endpoint=os.environ.get("WEBSOCKET_ENDPOINT") or None,

@@ -1,0 +1,119 @@
+"""The HTTP edge: one resolver factory, one table mapping domain errors to status codes, and the
+permission check every route gets from the wiring table (ROUTE_PERMISSIONS) before it runs."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from contactcenter.access import Permission, Principal
+from contactcenter.edge.principal import principal_from_http_event
+from contactcenter.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Retryable, Unauthorized
+
+STATUS_CODES: Mapping[type[DomainError], int] = {
+    Invalid: 422,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Retryable: 503,
+}
+
+
+def status_code_for(error: DomainError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS_CODES:
+            return STATUS_CODES[kind]  # type: ignore[index]
+    return 400
+
+
+def error_response(error: DomainError) -> Response[str]:
+    headers = {"Retry-After": "1"} if isinstance(error, Retryable) else None
+    return Response(
+        status_code=status_code_for(error),
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(error.body()),
+        headers=headers,
+    )
+
+
+def validation_response(error: RequestValidationError) -> Response[str]:
+    problems = []
+    for detail in error.errors():
+        location = [str(part) for part in detail.get("loc", ())]
+        field = ".".join(location[1:]) if location[:1] == ["body"] else ".".join(location)
+        problems.append(
+            {
+                "field": field or "body",
+                "rule": detail.get("type", "invalid"),
+                "message": detail.get("msg", ""),
+            }
+        )
+    body = {"error": {"code": "validation", "message": "the request is not valid", "errors": problems}}
+    return Response(status_code=422, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
+
+
+def build_resolver() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+    app.exception_handler(DomainError)(error_response)
+    app.exception_handler(RequestValidationError)(validation_response)
+    return app
+
+
+@cache
+def route_permissions() -> Mapping[str, str]:
+    """Route key -> permission, handed to each function by the infrastructure from infra/wiring.py."""
+    return json.loads(os.environ.get("ROUTE_PERMISSIONS", "{}"))
+
+
+def _lambda_response(error: DomainError) -> dict[str, Any]:
+    return {
+        "statusCode": status_code_for(error),
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(error.body()),
+        "isBase64Encoded": False,
+    }
+
+
+def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Authorize by the wiring table's permission for this route, then let the resolver run it.
+
+    Unknown routes are refused (fail closed): a route missing from the wiring never runs.
+    """
+    try:
+        principal = principal_from_http_event(event)
+        needed = route_permissions().get(event.get("routeKey", ""))
+        if needed is None:
+            raise Forbidden("this route is not open to anyone", rule="route_not_wired")
+        if not principal.has(Permission(needed)):
+            raise Forbidden(f"this action needs the permission {needed}", rule="missing_permission")
+    except DomainError as error:
+        return _lambda_response(error)
+    app.append_context(principal=principal)
+    return app.resolve(event, context)
+
+
+def current_principal(app: APIGatewayHttpResolver) -> Principal:
+    principal = app.context.get("principal")
+    if not isinstance(principal, Principal):
+        raise Unauthorized("no verified caller", rule="token_missing")
+    return principal
+
+
+def idempotency_key(app: APIGatewayHttpResolver) -> str | None:
+    """The Idempotency-Key header, if the client sent one (validated: printable, at most 128 chars)."""
+    key = app.current_event.headers.get("idempotency-key")
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > 128 or not key.isprintable():
+        raise Invalid(
+            "Idempotency-Key must be 1 to 128 printable characters", field="Idempotency-Key", rule="format"
+        )
+    return key

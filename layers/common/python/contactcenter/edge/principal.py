@@ -1,0 +1,46 @@
+"""Verified token claims -> Principal. API Gateway's JWT authorizer (HTTP) or our Lambda authorizer
+(WebSocket) has already checked signature, issuer, audience and expiry before these are read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from contactcenter.access import Principal, permissions_for
+from contactcenter.errors import Unauthorized
+
+ORGANIZATION_CLAIM = "custom:organization"
+GROUPS_CLAIM = "cognito:groups"
+
+
+def parse_groups(value: Any) -> frozenset[str]:
+    """Cognito groups arrive as a JSON list in the token, but HTTP API renders array claims as "[a b]"."""
+    if value is None:
+        return frozenset()
+    if isinstance(value, list | tuple):
+        return frozenset(str(v) for v in value)
+    text = str(value).strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    return frozenset(part.strip().strip('"') for part in text.replace(",", " ").split() if part.strip())
+
+
+def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
+    organization_id = claims.get(ORGANIZATION_CLAIM)
+    user_id = claims.get("sub")
+    if not organization_id or not user_id:
+        raise Unauthorized("the token carries no organization or subject", rule="claims_missing")
+    roles = parse_groups(claims.get(GROUPS_CLAIM))
+    return Principal(
+        organization_id=str(organization_id),
+        user_id=str(user_id),
+        roles=roles,
+        permissions=permissions_for(roles),
+    )
+
+
+def principal_from_http_event(event: Mapping[str, Any]) -> Principal:
+    claims = event.get("requestContext", {}).get("authorizer", {}).get("jwt", {}).get("claims")
+    if not claims:
+        raise Unauthorized("no verified token", rule="token_missing")
+    return principal_from_claims(claims)

@@ -1,0 +1,341 @@
+"""The agent aggregate in the table: live state, history entries and idempotency records.
+
+Keys (nobody else builds them):
+  state     pk=ORG#{org}#AGENT#{agent}  sk=STATE             gsi1: ORG#{org}#UNIT#{unit} / AGENT#{agent}
+  history   pk=ORG#{org}#AGENT#{agent}  sk=HIST#{sequence:010}  entity=AgentChange (streamed, pushed)
+  replay    pk=ORG#{org}#IDEMPOTENCY#{caller}#{key}  sk=IDEMPOTENCY  (expires after a day)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from contactcenter.agents import Actor, ActorKind, AgentState, Change, DayTotals, HistoryEntry
+from contactcenter.environment import environment
+from contactcenter.errors import Conflict
+from contactcenter.statuses import Platform, Status
+from contactcenter.store import clients
+from contactcenter.store.items import cancellation_codes, from_item, to_item, translate
+
+STATE = "STATE"
+HISTORY_PREFIX = "HIST#"
+IDEMPOTENCY_TTL = timedelta(days=1)
+
+
+def agent_key(organization_id: str, agent_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"ORG#{organization_id}#AGENT#{agent_id}"}, "sk": {"S": STATE}}
+
+
+def _history_sk(sequence: int) -> str:
+    return f"{HISTORY_PREFIX}{sequence:010d}"
+
+
+def _replay_key(organization_id: str, caller_id: str, key: str) -> dict[str, Any]:
+    return {"pk": {"S": f"ORG#{organization_id}#IDEMPOTENCY#{caller_id}#{key}"}, "sk": {"S": "IDEMPOTENCY"}}
+
+
+def unit_partition(organization_id: str, unit_id: str) -> str:
+    return f"ORG#{organization_id}#UNIT#{unit_id}"
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Replay:
+    """A stored answer to an earlier request with the same idempotency key."""
+
+    status_code: int
+    body: dict[str, Any]
+
+
+def get_state(organization_id: str, agent_id: str, *, client: Any = None) -> AgentState | None:
+    client = client or clients.dynamodb()
+    response = client.get_item(
+        TableName=_table(),
+        Key=agent_key(organization_id, agent_id),
+        ConsistentRead=True,
+    )
+    item = response.get("Item")
+    return state_from_item(from_item(item)) if item else None
+
+
+def get_state_and_replay(
+    organization_id: str, agent_id: str, *, caller_id: str, idempotency_key: str, client: Any = None
+) -> tuple[AgentState | None, Replay | None]:
+    """One request for both: the agent's state and a stored answer for this idempotency key."""
+    client = client or clients.dynamodb()
+    table = _table()
+    response = client.transact_get_items(
+        TransactItems=[
+            {"Get": {"TableName": table, "Key": agent_key(organization_id, agent_id)}},
+            {"Get": {"TableName": table, "Key": _replay_key(organization_id, caller_id, idempotency_key)}},
+        ]
+    )
+    state_item, replay_item = (entry.get("Item") for entry in response["Responses"])
+    state = state_from_item(from_item(state_item)) if state_item else None
+    return state, _replay_from_item(replay_item)
+
+
+def get_replay(
+    organization_id: str, caller_id: str, idempotency_key: str, *, client: Any = None
+) -> Replay | None:
+    client = client or clients.dynamodb()
+    response = client.get_item(
+        TableName=_table(), Key=_replay_key(organization_id, caller_id, idempotency_key), ConsistentRead=True
+    )
+    return _replay_from_item(response.get("Item"))
+
+
+def _replay_from_item(item: Mapping[str, Any] | None) -> Replay | None:
+    if not item:
+        return None
+    values = from_item(item)
+    return Replay(status_code=int(values["statusCode"]), body=json.loads(values["body"]))
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReplayRecord:
+    """What to store so that a retry with the same key gets the same answer."""
+
+    caller_id: str
+    key: str
+    status_code: int
+    body: dict[str, Any]
+
+
+def put_profile(state: AgentState, *, client: Any = None) -> None:
+    """Create or update the agent's item with its profile; live fields are kept when it exists."""
+    client = client or clients.dynamodb()
+    client.put_item(TableName=_table(), Item=to_item(state_to_item(state)))
+
+
+def write_change(
+    change: Change,
+    *,
+    expected_sequence: int,
+    replay: ReplayRecord | None = None,
+    now: datetime,
+    client: Any = None,
+) -> None:
+    """State and history entry (and the replay record) in one transaction, or Conflict if someone won."""
+    client = client or clients.dynamodb()
+    table = _table()
+    state = change.state
+    items: list[dict[str, Any]] = [
+        {
+            "Put": {
+                "TableName": table,
+                "Item": to_item(state_to_item(state)),
+                "ConditionExpression": "#sequence = :expected",
+                "ExpressionAttributeNames": {"#sequence": "sequence"},
+                "ExpressionAttributeValues": {":expected": {"N": str(expected_sequence)}},
+            }
+        },
+        {
+            "Put": {
+                "TableName": table,
+                "Item": to_item(history_to_item(state, change.entry)),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        },
+    ]
+    if replay is not None:
+        record = {
+            **_replay_key(state.organization_id, replay.caller_id, replay.key),
+            **to_item(
+                {
+                    "entity": "IdempotencyRecord",
+                    "statusCode": replay.status_code,
+                    "body": json.dumps(replay.body, separators=(",", ":")),
+                    "expiresAt": int((now + IDEMPOTENCY_TTL).timestamp()),
+                }
+            ),
+        }
+        items.append(
+            {"Put": {"TableName": table, "Item": record, "ConditionExpression": "attribute_not_exists(pk)"}}
+        )
+    try:
+        client.transact_write_items(TransactItems=items)
+    except ClientError as error:
+        codes = cancellation_codes(error)
+        if replay is not None and len(codes) == 3 and codes[2] == "ConditionalCheckFailed":
+            raise DuplicateRequest() from error
+        raise translate(
+            error, conflict_message="another change to this agent won: reload and retry"
+        ) from error
+
+
+class DuplicateRequest(Conflict):
+    """A request with the same idempotency key was written first; its stored answer applies."""
+
+    code = "duplicate_request"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "a request with this idempotency key was already processed", rule="duplicate_request"
+        )
+
+
+def history_page(
+    organization_id: str, agent_id: str, *, limit: int, before_sequence: int | None = None, client: Any = None
+) -> list[HistoryEntry]:
+    """History newest first; `before_sequence` pages backwards."""
+    client = client or clients.dynamodb()
+    upper = _history_sk(before_sequence) if before_sequence is not None else f"{HISTORY_PREFIX}~"
+    response = client.query(
+        TableName=_table(),
+        KeyConditionExpression="pk = :pk AND sk BETWEEN :low AND :high",
+        ExpressionAttributeValues={
+            ":pk": {"S": f"ORG#{organization_id}#AGENT#{agent_id}"},
+            ":low": {"S": HISTORY_PREFIX},
+            ":high": {"S": upper},
+        },
+        ScanIndexForward=False,
+        Limit=limit + (1 if before_sequence is not None else 0),
+    )
+    entries = [history_from_item(from_item(item)) for item in response.get("Items", [])]
+    return [e for e in entries if before_sequence is None or e.sequence < before_sequence][:limit]
+
+
+def _table() -> str:
+    return environment().table_name
+
+
+# --- mapping -------------------------------------------------------------------------------------
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="milliseconds") if moment else None
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def today_to_map(today: DayTotals | None) -> dict[str, Any] | None:
+    if today is None:
+        return None
+    return {
+        "day": today.day,
+        "perStatusMs": today.per_status_ms,
+        "perReasonMs": today.per_reason_ms,
+        "firstClockIn": _iso(today.first_clock_in),
+        "lastClockIn": _iso(today.last_clock_in),
+        "lastClockOut": _iso(today.last_clock_out),
+    }
+
+
+def _today_from_map(values: Mapping[str, Any] | None) -> DayTotals | None:
+    if not values:
+        return None
+    return DayTotals(
+        day=values["day"],
+        per_status_ms={k: int(v) for k, v in values.get("perStatusMs", {}).items()},
+        per_reason_ms={k: int(v) for k, v in values.get("perReasonMs", {}).items()},
+        first_clock_in=_time(values.get("firstClockIn")),
+        last_clock_in=_time(values.get("lastClockIn")),
+        last_clock_out=_time(values.get("lastClockOut")),
+    )
+
+
+def state_view(state: AgentState) -> dict[str, Any]:
+    """The agent's live fields as stored and as pushed to dashboards."""
+    return {
+        "organizationId": state.organization_id,
+        "agentId": state.agent_id,
+        "displayName": state.display_name,
+        "units": list(state.units),
+        "groups": list(state.groups),
+        "status": state.status.value,
+        "since": _iso(state.since),
+        "reason": state.reason,
+        "note": state.note,
+        "unitId": state.unit_id,
+        "platform": state.platform.value if state.platform else None,
+        "sequence": state.sequence,
+        "today": today_to_map(state.today),
+    }
+
+
+def state_to_item(state: AgentState) -> dict[str, Any]:
+    home_unit = state.unit_id or (state.units[0] if state.units else "none")
+    return {
+        "pk": f"ORG#{state.organization_id}#AGENT#{state.agent_id}",
+        "sk": STATE,
+        "entity": "AgentState",
+        "gsi1pk": unit_partition(state.organization_id, home_unit),
+        "gsi1sk": f"AGENT#{state.agent_id}",
+        **state_view(state),
+    }
+
+
+def state_from_item(values: Mapping[str, Any]) -> AgentState:
+    return AgentState(
+        organization_id=values["organizationId"],
+        agent_id=values["agentId"],
+        display_name=values.get("displayName", values["agentId"]),
+        units=tuple(values.get("units", [])),
+        groups=tuple(values.get("groups", [])),
+        status=Status(values.get("status", Status.AWAY)),
+        since=_time(values.get("since")),
+        reason=values.get("reason"),
+        note=values.get("note"),
+        unit_id=values.get("unitId"),
+        platform=Platform(values["platform"]) if values.get("platform") else None,
+        sequence=int(values.get("sequence", 0)),
+        today=_today_from_map(values.get("today")),
+    )
+
+
+def history_view(entry: HistoryEntry) -> dict[str, Any]:
+    return {
+        "sequence": entry.sequence,
+        "at": _iso(entry.at),
+        "kind": entry.kind,
+        "fromStatus": entry.from_status.value,
+        "toStatus": entry.to_status.value,
+        "reason": entry.reason,
+        "note": entry.note,
+        "actorKind": entry.actor.kind.value,
+        "actorId": entry.actor.user_id,
+        "platform": entry.platform.value if entry.platform else None,
+        "unitId": entry.unit_id,
+    }
+
+
+def history_to_item(state: AgentState, entry: HistoryEntry) -> dict[str, Any]:
+    return {
+        "pk": f"ORG#{state.organization_id}#AGENT#{state.agent_id}",
+        "sk": _history_sk(entry.sequence),
+        "entity": "AgentChange",
+        "organizationId": state.organization_id,
+        "agentId": state.agent_id,
+        **history_view(entry),
+        # The agent as it is after this change: what the fan-out pushes, with no read.
+        "agent": state_view(state),
+    }
+
+
+def history_from_item(values: Mapping[str, Any]) -> HistoryEntry:
+    return HistoryEntry(
+        sequence=int(values["sequence"]),
+        at=datetime.fromisoformat(values["at"]),
+        kind=values.get("kind", "status"),
+        from_status=Status(values["fromStatus"]),
+        to_status=Status(values["toStatus"]),
+        reason=values.get("reason"),
+        note=values.get("note"),
+        actor=Actor(ActorKind(values["actorKind"]), values["actorId"]),
+        platform=Platform(values["platform"]) if values.get("platform") else None,
+        unit_id=values.get("unitId"),
+    )

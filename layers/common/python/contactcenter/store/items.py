@@ -1,0 +1,72 @@
+"""DynamoDB attribute-value marshalling and AWS-error translation shared by the store modules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from contactcenter.errors import Conflict, Retryable
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+_RETRYABLE_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+    }
+)
+
+
+def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Python values -> DynamoDB attribute values; None values are left out (absent, not NULL)."""
+    return {key: _serializer.serialize(_plain(value)) for key, value in values.items() if value is not None}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: _native(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _native(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _native(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_native(v) for v in value]
+    if isinstance(value, set):
+        return {_native(v) for v in value}
+    return value
+
+
+def translate(error: ClientError, *, conflict_message: str) -> Exception:
+    """AWS error -> domain error, so nothing above the store sees botocore."""
+    code = error.response.get("Error", {}).get("Code", "")
+    if code in {"ConditionalCheckFailedException", "TransactionCanceledException"}:
+        return Conflict(conflict_message, rule="concurrent_change")
+    if code in _RETRYABLE_CODES:
+        return Retryable("the database is busy: retry the same request", rule="throttled")
+    return error
+
+
+def cancellation_codes(error: ClientError) -> list[str]:
+    """The per-item reasons of a cancelled transaction, in item order ("None" where the item was fine)."""
+    return [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
