@@ -1,0 +1,32 @@
+"""Stream consumer: pushes each recorded change to the connections subscribed to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from contactcenter.services import fanout
+from contactcenter.store.items import from_item
+
+logger = Logger(service="fanout")
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+def push_record(record: DynamoDBRecord) -> None:
+    image = from_item(record.raw_event["dynamodb"]["NewImage"])
+    if image.get("entity") != "AgentChange":
+        return  # the filter criteria keep these out; tolerate them anyway
+    outcome = fanout.push(
+        image["organizationId"], fanout.channels_for_change(image), fanout.message_for_change(image)
+    )
+    logger.debug("pushed", extra={"delivered": outcome.delivered, "gone": len(outcome.gone)})
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return process_partial_response(
+        event=event, record_handler=push_record, processor=processor, context=context
+    )

@@ -1,0 +1,126 @@
+"""WebSocket routes: $connect, subscribe, unsubscribe, ping, $default, $disconnect.
+
+The authorizer has verified the token; its context (organizationId, userId, roles) arrives on every
+event. Replies go back over the management API, as API Gateway has no route responses configured.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from contactcenter.access import Principal, permissions_for
+from contactcenter.edge.clock import utc_now
+from contactcenter.errors import DomainError, Unauthorized
+from contactcenter.services import sessions
+from contactcenter.store import connections as connection_store
+
+logger = Logger(service="socket")
+
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+class ChannelsMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: str
+    units: list[Identifier] = Field(default_factory=list, max_length=50)
+    queues: list[Identifier] = Field(default_factory=list, max_length=50)
+    request_id: str | None = Field(default=None, alias="requestId", max_length=64)
+
+
+def _principal(event: dict[str, Any]) -> Principal:
+    context = event.get("requestContext", {}).get("authorizer") or {}
+    if not context.get("organizationId") or not context.get("userId"):
+        raise Unauthorized("no verified caller", rule="token_missing")
+    roles = frozenset(r for r in str(context.get("roles", "")).split(",") if r)
+    return Principal(
+        organization_id=context["organizationId"],
+        user_id=context["userId"],
+        roles=roles,
+        permissions=permissions_for(roles),
+    )
+
+
+def _reply(connection_id: str, message: dict[str, Any]) -> None:
+    try:
+        connection_store.post(connection_id, message)
+    except connection_store.ConnectionGone:
+        sessions.disconnect(connection_id)
+
+
+def _on_connect(event: dict[str, Any], connection_id: str) -> dict[str, Any]:
+    sessions.connect(connection_id, _principal(event), now=utc_now())
+    return {"statusCode": 200}
+
+
+def _on_disconnect(event: dict[str, Any], connection_id: str) -> dict[str, Any]:
+    sessions.disconnect(connection_id)
+    return {"statusCode": 200}
+
+
+def _on_channels(event: dict[str, Any], connection_id: str) -> dict[str, Any]:
+    message = ChannelsMessage.model_validate_json(event.get("body") or "{}")
+    change = sessions.subscribe if message.action == "subscribe" else sessions.unsubscribe
+    channels = change(
+        connection_id, _principal(event), units=message.units, queues=message.queues, now=utc_now()
+    )
+    _reply(
+        connection_id,
+        {"type": f"{message.action}d", "requestId": message.request_id, "channels": sorted(channels)},
+    )
+    return {"statusCode": 200}
+
+
+def _on_ping(event: dict[str, Any], connection_id: str) -> dict[str, Any]:
+    _reply(connection_id, {"type": "pong"})
+    return {"statusCode": 200}
+
+
+def _on_default(event: dict[str, Any], connection_id: str) -> dict[str, Any]:
+    _reply(
+        connection_id,
+        {
+            "type": "error",
+            "error": {
+                "code": "invalid",
+                "rule": "unknown_action",
+                "field": "action",
+                "message": "send JSON with an action: subscribe, unsubscribe or ping",
+            },
+        },
+    )
+    return {"statusCode": 200}
+
+
+ROUTES: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
+    "$connect": _on_connect,
+    "$disconnect": _on_disconnect,
+    "subscribe": _on_channels,
+    "unsubscribe": _on_channels,
+    "ping": _on_ping,
+    "$default": _on_default,
+}
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    route = event["requestContext"]["routeKey"]
+    connection_id = event["requestContext"]["connectionId"]
+    try:
+        return ROUTES.get(route, _on_default)(event, connection_id)
+    except ValidationError as error:
+        problems = [
+            {"field": ".".join(str(p) for p in e["loc"]) or "body", "rule": e["type"], "message": e["msg"]}
+            for e in error.errors()
+        ]
+        _reply(connection_id, {"type": "error", "error": {"code": "validation", "errors": problems}})
+        return {"statusCode": 200}
+    except DomainError as error:
+        if route == "$connect":
+            return {"statusCode": 403 if error.code == "forbidden" else 401}
+        _reply(connection_id, {"type": "error", **error.body()})
+        return {"statusCode": 200}
