@@ -24,7 +24,7 @@ def tap(aws: None) -> ManagementApiTap:
 
 
 def _socket_event(
-    route: str, connection_id: str, user: str, roles: str, org: str = "acme", body: Any = None
+    route: str, connection_id: str, user: str, roles: str, *, org: str = "acme", body: Any = None
 ) -> dict[str, Any]:
     name = {"$connect": "websocket-connect", "$disconnect": "websocket-disconnect"}.get(
         route, "websocket-message"
@@ -44,7 +44,7 @@ def _socket_event(
 
 
 def _connect(context: Any, connection_id: str, user: str, roles: str, org: str = "acme") -> dict[str, Any]:
-    return socket.handler(_socket_event("$connect", connection_id, user, roles, org), context)
+    return socket.handler(_socket_event("$connect", connection_id, user, roles, org=org), context)
 
 
 def _send(context: Any, connection_id: str, user: str, roles: str, body: Any) -> dict[str, Any]:
