@@ -35,9 +35,21 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("agent-bruno", "bruno", ORGANIZATION_ID, ("AGENT",), "Bruno Agent", units=("sales",)),
     DemoUser("agent-chiara", "chiara", ORGANIZATION_ID, ("AGENT",), "Chiara Agent", units=("support",)),
     DemoUser("agent-dev", "dev", ORGANIZATION_ID, ("AGENT",), "Dev Agent", units=("sales", "support")),
-    DemoUser("sup-sofia", "sofia", ORGANIZATION_ID, ("SUPERVISOR",), "Sofia Supervisor", supervised_units=("sales",)),
     DemoUser(
-        "sup-marco", "marco", ORGANIZATION_ID, ("SUPERVISOR",), "Marco Supervisor", supervised_units=("support",)
+        "sup-sofia",
+        "sofia",
+        ORGANIZATION_ID,
+        ("SUPERVISOR",),
+        "Sofia Supervisor",
+        supervised_units=("sales",),
+    ),
+    DemoUser(
+        "sup-marco",
+        "marco",
+        ORGANIZATION_ID,
+        ("SUPERVISOR",),
+        "Marco Supervisor",
+        supervised_units=("support",),
     ),
     DemoUser("admin-ada", "ada", ORGANIZATION_ID, ("ADMIN",), "Ada Administrator"),
     DemoUser("fin-fabio", "fabio", ORGANIZATION_ID, ("FINANCE",), "Fabio Finance"),

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
 from contactcenter.agents import Actor, ActorKind, ClockIn, ClockOut
@@ -33,7 +32,7 @@ class ClockOutRequest(BaseModel):
 
 
 @app.post("/me/clock-in")
-def clock_in(request: Annotated[ClockInRequest, Body()]) -> dict[str, Any]:
+def clock_in(request: ClockInRequest) -> dict[str, Any]:
     principal = current_principal(app)
     answer = change_agent(
         principal.organization_id,
@@ -47,7 +46,7 @@ def clock_in(request: Annotated[ClockInRequest, Body()]) -> dict[str, Any]:
 
 
 @app.post("/me/clock-out")
-def clock_out(request: Annotated[ClockOutRequest, Body()]) -> dict[str, Any]:
+def clock_out(request: ClockOutRequest) -> dict[str, Any]:
     principal = current_principal(app)
     answer = change_agent(
         principal.organization_id,

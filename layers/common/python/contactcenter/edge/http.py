@@ -60,7 +60,10 @@ def validation_response(error: RequestValidationError) -> Response[str]:
 
 
 def build_resolver() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = APIGatewayHttpResolver()
+    # Validate every route, but let Powertools build its validation middleware on the first request
+    # (its lazy path for routes asking for validation) instead of at import: a third of the cold import.
+    app._enable_validation = True
     app.exception_handler(DomainError)(error_response)
     app.exception_handler(RequestValidationError)(validation_response)
     return app

@@ -1,6 +1,8 @@
 """AWS clients, created once per execution environment on first use; tests hand in their own.
 
 Only store/ imports the AWS SDK. botocore's `AWS_ENDPOINT_URL` lets the local stack point these at moto.
+boto3 is imported on the first client, not at module import: the handler module stays cheap to import
+and the cost moves to the first request (both are measured in `make bench`).
 """
 
 from __future__ import annotations
@@ -8,35 +10,45 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import boto3
-from botocore.config import Config
 
-# Lambda's default timeouts are long; a request stuck on the network should fail fast and be retried.
-_CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+def _client(service: str, **options: Any) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    # Lambda's default timeouts are long; a request stuck on the network should fail fast and be retried.
+    config = Config(
+        connect_timeout=options.pop("connect_timeout", 2),
+        read_timeout=options.pop("read_timeout", 5),
+        retries={"mode": "standard", "max_attempts": options.pop("max_attempts", 3)},
+        **options.pop("config", {}),
+    )
+    return boto3.client(service, config=config, **options)
 
 
 @cache
 def dynamodb() -> Any:
-    return boto3.client("dynamodb", config=_CONFIG)
+    return _client("dynamodb")
 
 
 @cache
 def s3() -> Any:
-    return boto3.client("s3", config=Config(signature_version="s3v4", retries={"mode": "standard"}))
+    return _client("s3", config={"signature_version": "s3v4"})
 
 
 @cache
 def events() -> Any:
-    return boto3.client("events", config=_CONFIG)
+    return _client("events")
 
 
 @cache
 def connections(endpoint_url: str) -> Any:
     """The API Gateway management API of one WebSocket stage."""
-    return boto3.client(
+    return _client(
         "apigatewaymanagementapi",
         endpoint_url=endpoint_url,
-        config=Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard", "max_attempts": 2}),
+        connect_timeout=1,
+        read_timeout=2,
+        max_attempts=2,
     )
 
 

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from contactcenter.errors import Conflict, Retryable
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 _RETRYABLE_CODES = frozenset(
     {
@@ -28,11 +25,21 @@ _RETRYABLE_CODES = frozenset(
 
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
     """Python values -> DynamoDB attribute values; None values are left out (absent, not NULL)."""
-    return {key: _serializer.serialize(_plain(value)) for key, value in values.items() if value is not None}
+    serializer = _marshallers()[0]
+    return {key: serializer.serialize(_plain(value)) for key, value in values.items() if value is not None}
 
 
 def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: _native(_deserializer.deserialize(value)) for key, value in item.items()}
+    deserializer = _marshallers()[1]
+    return {key: _native(deserializer.deserialize(value)) for key, value in item.items()}
+
+
+@cache
+def _marshallers() -> tuple[Any, Any]:
+    # boto3's marshallers pull in all of boto3: loaded with the first item, like the clients.
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+    return TypeSerializer(), TypeDeserializer()
 
 
 def _plain(value: Any) -> Any:

@@ -1,0 +1,109 @@
+"""Who signs in: the Cognito user pool, role groups, and the two app clients (people and machines)."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Fn, RemovalPolicy, Stack
+from aws_cdk import aws_cognito as cognito
+from constructs import Construct
+
+from infra import naming
+
+
+class Identity(Construct):
+    """Exposes `issuer` and `jwks_url` (what both API authorizers verify against) and the client ids
+    that are valid token audiences."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, domain_prefix: str | None = None) -> None:
+        super().__init__(scope, construct_id)
+        self.user_pool = cognito.UserPool(
+            self,
+            "UserPool",
+            # Administrators create accounts for their organization; nobody signs themselves up.
+            self_sign_up_enabled=False,
+            sign_in_aliases=cognito.SignInAliases(email=True),
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            custom_attributes={
+                # Mutable so an administrator can move a person; the people client cannot write it.
+                naming.ORGANIZATION_ATTRIBUTE: cognito.StringAttribute(min_len=1, max_len=64, mutable=True),
+            },
+            password_policy=cognito.PasswordPolicy(
+                min_length=12,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=True,
+                temp_password_validity=Duration.days(3),
+            ),
+            # Supervisors can force status changes and read attendance (payroll data): a second factor
+            # is required, by authenticator app only (no SMS role, no per-message cost).
+            mfa=cognito.Mfa.REQUIRED,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            # The Plus tier's threat protection blocks sign-ins with leaked or risky credentials.
+            feature_plan=cognito.FeaturePlan.PLUS,
+            standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        for role in naming.ROLE_GROUPS:
+            cognito.UserPoolGroup(
+                self,
+                naming.construct_id(role, "Group"),
+                user_pool=self.user_pool,
+                group_name=role,
+                description=f"Members act with the built-in {role} role",
+            )
+
+        self.people_client = self.user_pool.add_client(
+            "PeopleClient",
+            # A browser or mobile app: a public client, SRP sign-in, tokens carry `cognito:groups`
+            # and `custom:organization` in the ID token the API verifies.
+            generate_secret=False,
+            auth_flows=cognito.AuthFlow(user_srp=True),
+            disable_o_auth=True,
+            prevent_user_existence_errors=True,
+            enable_token_revocation=True,
+            id_token_validity=Duration.hours(1),
+            access_token_validity=Duration.hours(1),
+            refresh_token_validity=Duration.hours(12),  # one shift
+            read_attributes=cognito.ClientAttributes()
+            .with_standard_attributes(email=True, email_verified=True, fullname=True)
+            .with_custom_attributes(naming.ORGANIZATION_ATTRIBUTE),
+            # Not `custom:organization`: a person must not move themselves to another organization.
+            write_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True),
+        )
+
+        integration_scope = cognito.ResourceServerScope(
+            scope_name=naming.INTEGRATION_SCOPE,
+            scope_description="Routing and ticketing systems: report work items, read routable agents",
+        )
+        resource_server = self.user_pool.add_resource_server(
+            "ResourceServer", identifier=naming.RESOURCE_SERVER_ID, scopes=[integration_scope]
+        )
+        # The token endpoint for client credentials lives on the pool's domain. The prefix is global
+        # per region, so it defaults to one derived from the account and can be set by context.
+        self.domain = self.user_pool.add_domain(
+            "Domain",
+            cognito_domain=cognito.CognitoDomainOptions(
+                domain_prefix=domain_prefix or Fn.join("-", [naming.SERVICE_NAME, Fn.ref("AWS::AccountId")])
+            ),
+        )
+        self.integration_client = self.user_pool.add_client(
+            "IntegrationClient",
+            # Machines authenticate with a secret; their access token carries `client_id` and the
+            # scope `contactcenter/integration` (no groups), which the backend maps to INTEGRATION.
+            generate_secret=True,
+            o_auth=cognito.OAuthSettings(
+                flows=cognito.OAuthFlows(client_credentials=True),
+                scopes=[cognito.OAuthScope.resource_server(resource_server, integration_scope)],
+            ),
+            access_token_validity=Duration.hours(1),
+            enable_token_revocation=True,
+            prevent_user_existence_errors=True,
+        )
+
+        # https://cognito-idp.<region>.amazonaws.com/<poolId>: the `iss` of every token of this pool.
+        stack = Stack.of(self)
+        self.issuer = f"https://cognito-idp.{stack.region}.{stack.url_suffix}/{self.user_pool.user_pool_id}"
+        self.jwks_url = f"{self.issuer}/.well-known/jwks.json"
+        self.audiences = [self.people_client.user_pool_client_id, self.integration_client.user_pool_client_id]
