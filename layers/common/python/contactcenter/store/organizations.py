@@ -1,8 +1,9 @@
 """The organization aggregate: its settings item and its people.
 
 Keys:
-  settings  pk=ORG#{org}  sk=SETTINGS   (one item: everything a change needs; read with one request)
-  person    pk=ORG#{org}  sk=PERSON#{user}
+  settings   pk=ORG#{org}         sk=SETTINGS   (one item: everything a change needs; read with one request)
+  person     pk=ORG#{org}         sk=PERSON#{user}
+  directory  pk=ORGANIZATIONS     sk=ORG#{org}  (lets scheduled jobs list the organizations)
 """
 
 from __future__ import annotations
@@ -59,16 +60,28 @@ def put_settings(settings: OrganizationSettings, *, expected_version: int | None
             }
         ),
     }
-    condition: dict[str, Any]
+    table = environment().table_name
+    put: dict[str, Any] = {"TableName": table, "Item": item}
     if expected_version is None:
-        condition = {"ConditionExpression": "attribute_not_exists(pk)"}
+        put["ConditionExpression"] = "attribute_not_exists(pk)"
     else:
-        condition = {
-            "ConditionExpression": "version = :expected",
-            "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
-        }
+        put["ConditionExpression"] = "version = :expected"
+        put["ExpressionAttributeValues"] = {":expected": {"N": str(expected_version)}}
+    directory = {
+        "pk": {"S": "ORGANIZATIONS"},
+        "sk": {"S": f"ORG#{settings.organization_id}"},
+        **to_item(
+            {
+                "entity": "OrganizationEntry",
+                "organizationId": settings.organization_id,
+                "timeZone": settings.time_zone,
+            }
+        ),
+    }
     try:
-        client.put_item(TableName=environment().table_name, Item=item, **condition)
+        client.transact_write_items(
+            TransactItems=[{"Put": put}, {"Put": {"TableName": table, "Item": directory}}]
+        )
     except ClientError as error:
         raise translate(error, conflict_message="the settings changed meanwhile: reload and retry") from error
     _cache.pop(settings.organization_id, None)
@@ -91,6 +104,35 @@ def put_person(person: Person, *, client: Any = None) -> None:
         **to_item({"entity": "Person", "person": person.model_dump_json()}),
     }
     client.put_item(TableName=environment().table_name, Item=item)
+
+
+def list_organizations(*, client: Any = None) -> list[tuple[str, str]]:
+    """(organization id, time zone) of every organization."""
+    client = client or clients.dynamodb()
+    found: list[tuple[str, str]] = []
+    for page in client.get_paginator("query").paginate(
+        TableName=environment().table_name,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": "ORGANIZATIONS"}},
+    ):
+        for item in page.get("Items", []):
+            values = from_item(item)
+            found.append((values["organizationId"], values["timeZone"]))
+    return found
+
+
+def list_people(organization_id: str, *, client: Any = None) -> list[Person]:
+    client = client or clients.dynamodb()
+    people: list[Person] = []
+    for page in client.get_paginator("query").paginate(
+        TableName=environment().table_name,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :person)",
+        ExpressionAttributeValues={":pk": {"S": f"ORG#{organization_id}"}, ":person": {"S": "PERSON#"}},
+    ):
+        people.extend(
+            Person.model_validate(json.loads(from_item(i)["person"])) for i in page.get("Items", [])
+        )
+    return people
 
 
 def forget_cached_settings() -> None:

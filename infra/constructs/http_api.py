@@ -1,0 +1,93 @@
+"""The HTTP API: one route per wiring row, every route behind the Cognito JWT authorizer."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_apigatewayv2 as apigwv2
+from aws_cdk import aws_apigatewayv2_authorizers as authorizers
+from aws_cdk import aws_apigatewayv2_integrations as integrations
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra import naming
+from infra.constructs.access_logs import AccessLogSettings
+from infra.constructs.identity import Identity
+from infra.wiring import HttpRoute
+
+# A contact center's traffic is people clicking and integrations reporting work items; these limits
+# stop a runaway client long before DynamoDB on-demand or Lambda concurrency would.
+RATE_LIMIT = 200
+BURST_LIMIT = 400
+
+# `$context.authorizer.claims.sub` says who called without logging the token.
+ACCESS_LOG_FIELDS = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTime",
+    "routeKey": "$context.routeKey",
+    "status": "$context.status",
+    "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength",
+    "latency": "$context.responseLatency",
+    "integrationError": "$context.integrationErrorMessage",
+    "authorizerError": "$context.authorizer.error",
+    "sub": "$context.authorizer.claims.sub",
+}
+
+
+class HttpApi(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        routes: tuple[HttpRoute, ...],
+        functions: dict[str, lambda_.Function],
+        identity: Identity,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        authorizer = authorizers.HttpJwtAuthorizer(
+            "JwtAuthorizer",
+            identity.issuer,
+            # People present ID tokens (aud = people client); machines present access tokens, whose
+            # `client_id` API Gateway checks against the same list.
+            jwt_audience=identity.audiences,
+        )
+        self.api = apigwv2.HttpApi(
+            self,
+            "Api",
+            description="Agent state, attendance, supervision and reports",
+            create_default_stage=False,
+            default_authorizer=authorizer,
+        )
+        self.access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.ONE_MONTH)
+        self.stage = apigwv2.HttpStage(
+            self,
+            "DefaultStage",
+            http_api=self.api,
+            auto_deploy=True,
+            throttle=apigwv2.ThrottleSettings(rate_limit=RATE_LIMIT, burst_limit=BURST_LIMIT),
+            access_log_settings=AccessLogSettings(self.access_logs, ACCESS_LOG_FIELDS),
+        )
+        # One integration per function, shared by its routes; each route still gets its own
+        # invoke permission scoped to its method and path.
+        lambda_integrations = {
+            name: integrations.HttpLambdaIntegration(
+                naming.construct_id(name, "Integration"),
+                functions[name],
+                payload_format_version=apigwv2.PayloadFormatVersion.VERSION_2_0,
+                scope_permission_to_route=True,
+            )
+            for name in dict.fromkeys(route.function for route in routes)
+        }
+        for route in routes:
+            apigwv2.HttpRoute(
+                self,
+                naming.construct_id(route.route_key, "Route"),
+                http_api=self.api,
+                route_key=apigwv2.HttpRouteKey.with_(route.path, apigwv2.HttpMethod[route.method]),
+                integration=lambda_integrations[route.function],
+                authorizer=authorizer,
+            )
+        self.url = self.api.api_endpoint
+
