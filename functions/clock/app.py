@@ -7,10 +7,11 @@ from typing import Any, Literal
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field
 
-from contactcenter.agents import Actor, ActorKind, ClockIn, ClockOut
+from contactcenter.agents import Actor, ActorKind
 from contactcenter.edge.clock import utc_now
 from contactcenter.edge.http import build_resolver, current_principal, idempotency_key, serve
 from contactcenter.services.agent_changes import change_agent, current_state
+from contactcenter.status import ClockIn, ClockOut
 from contactcenter.statuses import Platform
 
 logger = Logger(service="clock")
@@ -62,7 +63,7 @@ def clock_out(request: ClockOutRequest) -> dict[str, Any]:
 @app.get("/me/state")
 def my_state() -> dict[str, Any]:
     principal = current_principal(app)
-    return current_state(principal.organization_id, principal.user_id)
+    return current_state(principal.organization_id, principal.user_id, now=utc_now())
 
 
 @logger.inject_lambda_context

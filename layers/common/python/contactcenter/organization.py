@@ -32,6 +32,40 @@ class Unit(BaseModel):
     name: str = Field(min_length=1, max_length=120)
 
 
+class QueueKind(StrEnum):
+    QUEUE = "queue"  # voice
+    CHAT = "chat"
+    CAMPAIGN = "campaign"  # outbound voice
+
+
+class Channel(StrEnum):
+    VOICE = "voice"
+    CHAT = "chat"
+    CASE = "case"
+
+
+# The channel whose concurrency limit applies to a queue's work.
+CHANNEL_OF_KIND = {
+    QueueKind.QUEUE: Channel.VOICE,
+    QueueKind.CHAT: Channel.CHAT,
+    QueueKind.CAMPAIGN: Channel.VOICE,
+}
+
+
+class Queue(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    queue_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    name: str = Field(min_length=1, max_length=120)
+    kind: QueueKind = QueueKind.QUEUE
+    wrap_up_seconds: int | None = Field(default=None, ge=0, le=3600)  # None: the organization's
+    wrap_up_mode: WrapUpMode | None = None  # None: the organization's
+
+    @property
+    def channel(self) -> Channel:
+        return CHANNEL_OF_KIND[self.kind]
+
+
 DEFAULT_UNAVAILABLE_REASONS = (
     Reason(code="BREAK", label="On a break"),
     Reason(code="MEETING", label="In a meeting"),
@@ -65,6 +99,13 @@ class OrganizationSettings(BaseModel):
     wrap_up_mode: WrapUpMode = WrapUpMode.OPTIONAL
     break_on_reject: bool = True
     policy: TransitionPolicy = DEFAULT_POLICY
+    queues: tuple[Queue, ...] = ()
+    restrict_unassigned_queues: bool = False
+    # Work items an ACTIVE agent may hold per channel before no more is offered.
+    concurrency: dict[Channel, int] = Field(
+        default_factory=lambda: {Channel.VOICE: 1, Channel.CHAT: 3, Channel.CASE: 5}
+    )
+    console_idle_timeout_seconds: int = Field(default=600, ge=60, le=7200)
 
     @field_validator("time_zone")
     @classmethod
@@ -81,6 +122,18 @@ class OrganizationSettings(BaseModel):
 
     def unit_ids(self) -> frozenset[str]:
         return frozenset(unit.unit_id for unit in self.units)
+
+    def queue(self, queue_id: str) -> Queue | None:
+        return next((q for q in self.queues if q.queue_id == queue_id), None)
+
+    def wrap_up_for(self, queue_id: str | None) -> tuple[int, WrapUpMode]:
+        """Wrap-up seconds and mode for work from a queue (the queue's own, else the organization's)."""
+        queue = self.queue(queue_id) if queue_id else None
+        seconds = (
+            queue.wrap_up_seconds if queue and queue.wrap_up_seconds is not None else self.wrap_up_seconds
+        )
+        mode = queue.wrap_up_mode if queue and queue.wrap_up_mode else self.wrap_up_mode
+        return seconds, mode
 
     def unavailable_reason(self, code: str) -> Reason | None:
         return next((r for r in self.unavailable_reasons if r.code == code and r.active), None)

@@ -1,4 +1,4 @@
-"""Read, decide, write: the one path every change to an agent takes.
+"""Read, decide, write: the one path every change to an agent takes (manual, automatic or forced).
 
 One request to read (the agent's state, with the stored answer of an earlier request carrying the same
 idempotency key), the pure `decide`, one transaction to write state + history (+ the answer to replay).
@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from contactcenter.agents import Action, Actor, decide
+from contactcenter.agents import Actor, AgentState
 from contactcenter.errors import NotFound
+from contactcenter.organization import OrganizationSettings
+from contactcenter.status import Action, allowed_statuses, decide, settled
 from contactcenter.store import agents as agent_store
 from contactcenter.store import organizations as organization_store
 
@@ -45,14 +47,17 @@ def change_agent(
     if state is None:
         raise NotFound(f"no agent {agent_id!r} in this organization", rule="unknown_agent")
     change = decide(state, action, settings=settings, actor=actor, now=now)
-    body = {"agent": agent_store.state_view(change.state), "change": agent_store.history_view(change.entry)}
+    body = {
+        "agent": agent_view(change.state, settings),
+        "changes": [agent_store.history_view(entry) for entry in change.entries],
+    }
     record = (
         agent_store.ReplayRecord(caller_id=actor.user_id, key=idempotency_key, status_code=200, body=body)
         if idempotency_key
         else None
     )
     try:
-        agent_store.write_change(change, expected_sequence=state.sequence, replay=record, now=now)
+        agent_store.write_change(change, before=state, settings=settings, replay=record, now=now)
     except agent_store.DuplicateRequest:
         # A twin request with the same key won the race: answer what it answered.
         replayed = agent_store.get_replay(organization_id, actor.user_id, idempotency_key or "")
@@ -62,8 +67,14 @@ def change_agent(
     return Answer(200, body)
 
 
-def current_state(organization_id: str, agent_id: str) -> dict[str, Any]:
+def agent_view(state: AgentState, settings: OrganizationSettings) -> dict[str, Any]:
+    return agent_store.state_view(state) | {"allowedStatuses": allowed_statuses(state, settings)}
+
+
+def current_state(organization_id: str, agent_id: str, *, now: datetime) -> dict[str, Any]:
+    """The agent as every read shows it: an elapsed wrap-up is already over."""
+    settings = organization_store.get_settings(organization_id)
     state = agent_store.get_state(organization_id, agent_id)
     if state is None:
         raise NotFound(f"no agent {agent_id!r} in this organization", rule="unknown_agent")
-    return agent_store.state_view(state)
+    return agent_view(settled(state, settings=settings, now=now), settings)

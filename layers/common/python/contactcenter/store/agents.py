@@ -1,9 +1,13 @@
 """The agent aggregate in the table: live state, history entries and idempotency records.
 
 Keys (nobody else builds them):
-  state     pk=ORG#{org}#AGENT#{agent}  sk=STATE             gsi1: ORG#{org}#UNIT#{unit} / AGENT#{agent}
-  history   pk=ORG#{org}#AGENT#{agent}  sk=HIST#{sequence:010}  entity=AgentChange (streamed, pushed)
-  replay    pk=ORG#{org}#IDEMPOTENCY#{caller}#{key}  sk=IDEMPOTENCY  (expires after a day)
+  state        pk=ORG#{org}#AGENT#{agent}  sk=STATE
+               gsi1: ORG#{org}#UNIT#{unit} / AGENT#{agent}          (dashboards: agents by unit)
+               gsi2: WRAP_UP_DUE / {endsAt}#{org}#{agent}          (sparse: the wrap-up sweep)
+  history      pk=ORG#{org}#AGENT#{agent}  sk=HIST#{sequence:010}  entity=AgentChange (streamed, pushed)
+  queue login  pk=ORG#{org}#AGENT#{agent}  sk=QUEUE#{queue}
+               gsi2: ORG#{org}#QUEUE#{queue} / {R|N}#{idleSince}#{agent}  (routing: R = routable now)
+  replay       pk=ORG#{org}#IDEMPOTENCY#{caller}#{key}  sk=IDEMPOTENCY  (expires after a day)
 """
 
 from __future__ import annotations
@@ -16,20 +20,43 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from contactcenter.agents import Actor, ActorKind, AgentState, Change, DayTotals, HistoryEntry
+from contactcenter.agents import (
+    Actor,
+    ActorKind,
+    AgentState,
+    Change,
+    DayTotals,
+    EntryKind,
+    HistoryEntry,
+    NextStatus,
+    WorkItem,
+    WorkState,
+)
 from contactcenter.environment import environment
 from contactcenter.errors import Conflict
+from contactcenter.organization import Channel, OrganizationSettings
+from contactcenter.status import is_routable
 from contactcenter.statuses import Platform, Status
 from contactcenter.store import clients
 from contactcenter.store.items import cancellation_codes, from_item, to_item, translate
 
 STATE = "STATE"
 HISTORY_PREFIX = "HIST#"
+QUEUE_PREFIX = "QUEUE#"
+WRAP_UP_DUE = "WRAP_UP_DUE"
 IDEMPOTENCY_TTL = timedelta(days=1)
 
 
+def _agent_pk(organization_id: str, agent_id: str) -> str:
+    return f"ORG#{organization_id}#AGENT#{agent_id}"
+
+
 def agent_key(organization_id: str, agent_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"ORG#{organization_id}#AGENT#{agent_id}"}, "sk": {"S": STATE}}
+    return {"pk": {"S": _agent_pk(organization_id, agent_id)}, "sk": {"S": STATE}}
+
+
+def queue_partition(organization_id: str, queue_id: str) -> str:
+    return f"ORG#{organization_id}#QUEUE#{queue_id}"
 
 
 def _history_sk(sequence: int) -> str:
@@ -122,12 +149,14 @@ def put_profile(state: AgentState, *, client: Any = None) -> None:
 def write_change(
     change: Change,
     *,
-    expected_sequence: int,
+    before: AgentState,
+    settings: OrganizationSettings,
     replay: ReplayRecord | None = None,
     now: datetime,
     client: Any = None,
 ) -> None:
-    """State and history entry (and the replay record) in one transaction, or Conflict if someone won."""
+    """State, history entries, queue logins (and the replay record) in one transaction, conditional on
+    the sequence read: of two racing changes one wins, the other gets Conflict."""
     client = client or clients.dynamodb()
     table = _table()
     state = change.state
@@ -138,17 +167,21 @@ def write_change(
                 "Item": to_item(state_to_item(state)),
                 "ConditionExpression": "#sequence = :expected",
                 "ExpressionAttributeNames": {"#sequence": "sequence"},
-                "ExpressionAttributeValues": {":expected": {"N": str(expected_sequence)}},
+                "ExpressionAttributeValues": {":expected": {"N": str(before.sequence)}},
             }
-        },
+        }
+    ]
+    items += [
         {
             "Put": {
                 "TableName": table,
-                "Item": to_item(history_to_item(state, change.entry)),
+                "Item": to_item(history_to_item(state, entry)),
                 "ConditionExpression": "attribute_not_exists(pk)",
             }
-        },
+        }
+        for entry in change.entries
     ]
+    items += _queue_login_writes(before, state, settings, table)
     if replay is not None:
         record = {
             **_replay_key(state.organization_id, replay.caller_id, replay.key),
@@ -168,11 +201,84 @@ def write_change(
         client.transact_write_items(TransactItems=items)
     except ClientError as error:
         codes = cancellation_codes(error)
-        if replay is not None and len(codes) == 3 and codes[2] == "ConditionalCheckFailed":
+        if replay is not None and len(codes) == len(items) and codes[-1] == "ConditionalCheckFailed":
             raise DuplicateRequest() from error
         raise translate(
             error, conflict_message="another change to this agent won: reload and retry"
         ) from error
+
+
+def _queue_login_writes(
+    before: AgentState, after: AgentState, settings: OrganizationSettings, table: str
+) -> list[dict[str, Any]]:
+    """One item per queue the agent is logged into, keyed for "routable agents, longest idle first"."""
+    pk = _agent_pk(after.organization_id, after.agent_id)
+    writes: list[dict[str, Any]] = [
+        {"Delete": {"TableName": table, "Key": {"pk": {"S": pk}, "sk": {"S": f"{QUEUE_PREFIX}{queue}"}}}}
+        for queue in before.queues
+        if queue not in after.queues
+    ]
+    idle = _iso(after.idle_since or after.since) or ""
+    for queue in after.queues:
+        flag = "R" if is_routable(after, queue, settings) else "N"
+        item = {
+            "pk": pk,
+            "sk": f"{QUEUE_PREFIX}{queue}",
+            "entity": "QueueLogin",
+            "organizationId": after.organization_id,
+            "agentId": after.agent_id,
+            "queueId": queue,
+            "displayName": after.display_name,
+            "status": after.status.value,
+            "idleSince": idle,
+            "gsi2pk": queue_partition(after.organization_id, queue),
+            "gsi2sk": f"{flag}#{idle}#{after.agent_id}",
+        }
+        writes.append({"Put": {"TableName": table, "Item": to_item(item)}})
+    return writes
+
+
+def routable_agents(
+    organization_id: str, queue_id: str, *, limit: int, client: Any = None
+) -> list[dict[str, Any]]:
+    """Routable agents of a queue, longest idle first: one query on gsi2."""
+    client = client or clients.dynamodb()
+    response = client.query(
+        TableName=_table(),
+        IndexName="gsi2",
+        KeyConditionExpression="gsi2pk = :queue AND begins_with(gsi2sk, :routable)",
+        ExpressionAttributeValues={
+            ":queue": {"S": queue_partition(organization_id, queue_id)},
+            ":routable": {"S": "R#"},
+        },
+        Limit=limit,
+    )
+    return [
+        {
+            "agentId": v["agentId"],
+            "displayName": v.get("displayName"),
+            "status": v["status"],
+            "idleSince": v.get("idleSince"),
+        }
+        for v in (from_item(item) for item in response.get("Items", []))
+    ]
+
+
+def wrap_ups_due(now: datetime, *, limit: int = 500, client: Any = None) -> list[tuple[str, str]]:
+    """(organization, agent) whose wrap-up has elapsed by `now`, across organizations: the sweep."""
+    client = client or clients.dynamodb()
+    response = client.query(
+        TableName=_table(),
+        IndexName="gsi2",
+        KeyConditionExpression="gsi2pk = :due AND gsi2sk <= :now",
+        ExpressionAttributeValues={":due": {"S": WRAP_UP_DUE}, ":now": {"S": f"{_iso(now)}#~"}},
+        Limit=limit,
+    )
+    found = []
+    for item in response.get("Items", []):
+        values = from_item(item)
+        found.append((values["organizationId"], values["agentId"]))
+    return found
 
 
 class DuplicateRequest(Conflict):
@@ -189,6 +295,17 @@ class DuplicateRequest(Conflict):
 def history_page(
     organization_id: str, agent_id: str, *, limit: int, before_sequence: int | None = None, client: Any = None
 ) -> list[HistoryEntry]:
+    return [
+        history_from_item(values)
+        for values in history_items(
+            organization_id, agent_id, limit=limit, before_sequence=before_sequence, client=client
+        )
+    ]
+
+
+def history_items(
+    organization_id: str, agent_id: str, *, limit: int, before_sequence: int | None = None, client: Any = None
+) -> list[dict[str, Any]]:
     """History newest first; `before_sequence` pages backwards."""
     client = client or clients.dynamodb()
     upper = _history_sk(before_sequence) if before_sequence is not None else f"{HISTORY_PREFIX}~"
@@ -203,8 +320,26 @@ def history_page(
         ScanIndexForward=False,
         Limit=limit + (1 if before_sequence is not None else 0),
     )
-    entries = [history_from_item(from_item(item)) for item in response.get("Items", [])]
-    return [e for e in entries if before_sequence is None or e.sequence < before_sequence][:limit]
+    entries = [from_item(item) for item in response.get("Items", [])]
+    return [e for e in entries if before_sequence is None or int(e["sequence"]) < before_sequence][:limit]
+
+
+def history_since(
+    organization_id: str, agent_id: str, *, after_sequence: int, limit: int = 500, client: Any = None
+) -> list[dict[str, Any]]:
+    """Entries after a sequence number, oldest first: what a reconnecting client missed."""
+    client = client or clients.dynamodb()
+    response = client.query(
+        TableName=_table(),
+        KeyConditionExpression="pk = :pk AND sk BETWEEN :low AND :high",
+        ExpressionAttributeValues={
+            ":pk": {"S": _agent_pk(organization_id, agent_id)},
+            ":low": {"S": _history_sk(after_sequence + 1)},
+            ":high": {"S": f"{HISTORY_PREFIX}~"},
+        },
+        Limit=limit,
+    )
+    return [from_item(item) for item in response.get("Items", [])]
 
 
 def _table() -> str:
@@ -248,6 +383,57 @@ def _today_from_map(values: Mapping[str, Any] | None) -> DayTotals | None:
     )
 
 
+def _actor_view(actor: Actor) -> dict[str, str]:
+    return {"kind": actor.kind.value, "id": actor.user_id}
+
+
+def _work_item_view(item: WorkItem) -> dict[str, Any]:
+    return {
+        "itemId": item.item_id,
+        "channel": item.channel.value,
+        "state": item.state.value,
+        "since": _iso(item.since),
+        "reference": item.reference,
+        "queueId": item.queue_id,
+    }
+
+
+def _work_item_from(values: Mapping[str, Any]) -> WorkItem:
+    return WorkItem(
+        item_id=values["itemId"],
+        channel=Channel(values["channel"]),
+        state=WorkState(values["state"]),
+        since=datetime.fromisoformat(values["since"]),
+        reference=values.get("reference"),
+        queue_id=values.get("queueId"),
+    )
+
+
+def _next_status_view(pending: NextStatus | None) -> dict[str, Any] | None:
+    if pending is None:
+        return None
+    return {
+        "status": pending.status.value,
+        "reason": pending.reason,
+        "note": pending.note,
+        "requestedBy": _actor_view(pending.requested_by),
+        "requestedAt": _iso(pending.requested_at),
+    }
+
+
+def _next_status_from(values: Mapping[str, Any] | None) -> NextStatus | None:
+    if not values:
+        return None
+    by = values["requestedBy"]
+    return NextStatus(
+        status=Status(values["status"]),
+        reason=values.get("reason"),
+        note=values.get("note"),
+        requested_by=Actor(ActorKind(by["kind"]), by["id"]),
+        requested_at=datetime.fromisoformat(values["requestedAt"]),
+    )
+
+
 def state_view(state: AgentState) -> dict[str, Any]:
     """The agent's live fields as stored and as pushed to dashboards."""
     return {
@@ -256,27 +442,39 @@ def state_view(state: AgentState) -> dict[str, Any]:
         "displayName": state.display_name,
         "units": list(state.units),
         "groups": list(state.groups),
+        "assignedQueues": list(state.assigned_queues),
         "status": state.status.value,
         "since": _iso(state.since),
         "reason": state.reason,
         "note": state.note,
         "unitId": state.unit_id,
         "platform": state.platform.value if state.platform else None,
+        "queues": list(state.queues),
+        "workItems": [_work_item_view(item) for item in state.work_items],
+        "stopNew": state.stop_new,
+        "autoAssignment": state.auto_assignment,
+        "nextStatus": _next_status_view(state.next_status),
+        "wrapUpEndsAt": _iso(state.wrap_up_ends_at),
+        "wrapUpQueue": state.wrap_up_queue,
+        "idleSince": _iso(state.idle_since),
         "sequence": state.sequence,
         "today": today_to_map(state.today),
     }
 
 
 def state_to_item(state: AgentState) -> dict[str, Any]:
-    home_unit = state.unit_id or (state.units[0] if state.units else "none")
-    return {
-        "pk": f"ORG#{state.organization_id}#AGENT#{state.agent_id}",
+    item = {
+        "pk": _agent_pk(state.organization_id, state.agent_id),
         "sk": STATE,
         "entity": "AgentState",
-        "gsi1pk": unit_partition(state.organization_id, home_unit),
+        "gsi1pk": unit_partition(state.organization_id, state.home_unit or "none"),
         "gsi1sk": f"AGENT#{state.agent_id}",
         **state_view(state),
     }
+    if state.status is Status.WRAP_UP and state.wrap_up_ends_at is not None:
+        item["gsi2pk"] = WRAP_UP_DUE
+        item["gsi2sk"] = f"{_iso(state.wrap_up_ends_at)}#{state.organization_id}#{state.agent_id}"
+    return item
 
 
 def state_from_item(values: Mapping[str, Any]) -> AgentState:
@@ -286,12 +484,21 @@ def state_from_item(values: Mapping[str, Any]) -> AgentState:
         display_name=values.get("displayName", values["agentId"]),
         units=tuple(values.get("units", [])),
         groups=tuple(values.get("groups", [])),
+        assigned_queues=tuple(values.get("assignedQueues", [])),
         status=Status(values.get("status", Status.AWAY)),
         since=_time(values.get("since")),
         reason=values.get("reason"),
         note=values.get("note"),
         unit_id=values.get("unitId"),
         platform=Platform(values["platform"]) if values.get("platform") else None,
+        queues=tuple(values.get("queues", [])),
+        work_items=tuple(_work_item_from(v) for v in values.get("workItems", [])),
+        stop_new=bool(values.get("stopNew", False)),
+        auto_assignment=bool(values.get("autoAssignment", True)),
+        next_status=_next_status_from(values.get("nextStatus")),
+        wrap_up_ends_at=_time(values.get("wrapUpEndsAt")),
+        wrap_up_queue=values.get("wrapUpQueue"),
+        idle_since=_time(values.get("idleSince")),
         sequence=int(values.get("sequence", 0)),
         today=_today_from_map(values.get("today")),
     )
@@ -301,7 +508,7 @@ def history_view(entry: HistoryEntry) -> dict[str, Any]:
     return {
         "sequence": entry.sequence,
         "at": _iso(entry.at),
-        "kind": entry.kind,
+        "kind": entry.kind.value,
         "fromStatus": entry.from_status.value,
         "toStatus": entry.to_status.value,
         "reason": entry.reason,
@@ -310,18 +517,19 @@ def history_view(entry: HistoryEntry) -> dict[str, Any]:
         "actorId": entry.actor.user_id,
         "platform": entry.platform.value if entry.platform else None,
         "unitId": entry.unit_id,
+        "detail": entry.detail,
     }
 
 
 def history_to_item(state: AgentState, entry: HistoryEntry) -> dict[str, Any]:
     return {
-        "pk": f"ORG#{state.organization_id}#AGENT#{state.agent_id}",
+        "pk": _agent_pk(state.organization_id, state.agent_id),
         "sk": _history_sk(entry.sequence),
         "entity": "AgentChange",
         "organizationId": state.organization_id,
         "agentId": state.agent_id,
         **history_view(entry),
-        # The agent as it is after this change: what the fan-out pushes, with no read.
+        # The agent as it is after this request: what the fan-out pushes, with no read.
         "agent": state_view(state),
     }
 
@@ -330,7 +538,7 @@ def history_from_item(values: Mapping[str, Any]) -> HistoryEntry:
     return HistoryEntry(
         sequence=int(values["sequence"]),
         at=datetime.fromisoformat(values["at"]),
-        kind=values.get("kind", "status"),
+        kind=EntryKind(values.get("kind", "status")),
         from_status=Status(values["fromStatus"]),
         to_status=Status(values["toStatus"]),
         reason=values.get("reason"),
@@ -338,4 +546,5 @@ def history_from_item(values: Mapping[str, Any]) -> HistoryEntry:
         actor=Actor(ActorKind(values["actorKind"]), values["actorId"]),
         platform=Platform(values["platform"]) if values.get("platform") else None,
         unit_id=values.get("unitId"),
+        detail={k: str(v) for k, v in (values.get("detail") or {}).items()},
     )
