@@ -120,6 +120,12 @@ WIRING = Wiring(
         Function("clock", "functions.clock.app.handler", "Clock in and out"),
         Function("status", "functions.status.app.handler", "Agent status, work items, queues, history"),
         Function(
+            "wrap_up_sweep",
+            "functions.status.sweep.handler",
+            "Records elapsed wrap-ups (at the moment they elapsed) and so pushes them",
+            timeout_seconds=60,
+        ),
+        Function(
             "supervision",
             "functions.supervision.app.handler",
             "Dashboards and supervisor actions",
@@ -130,6 +136,7 @@ WIRING = Wiring(
             "socket",
             "functions.supervision.socket.handler",
             "WebSocket sessions: connect, subscribe, ping, disconnect",
+            manages_connections=True,  # replies (pong, subscribed, errors) go out over the management API
         ),
         Function(
             "socket_authorizer",
@@ -146,6 +153,11 @@ WIRING = Wiring(
             manages_connections=True,
         ),
         Function(
+            "assignments",
+            "functions.assignments.app.handler",
+            "Assignments: create and follow (supervisors), My Assignments, open/save/close (agents)",
+        ),
+        Function(
             "reports",
             "functions.reports.app.handler",
             "Attendance report files: scheduled compilation and on-demand jobs",
@@ -157,7 +169,29 @@ WIRING = Wiring(
     http_routes=(
         HttpRoute("POST", "/me/clock-in", "clock", "attendance.self", "Clock in"),
         HttpRoute("POST", "/me/clock-out", "clock", "attendance.self", "Clock out"),
-        HttpRoute("GET", "/me/state", "clock", "attendance.self", "The caller's current state"),
+        HttpRoute("GET", "/me/state", "status", "attendance.self", "The caller's current state"),
+        HttpRoute("PUT", "/me/status", "status", "attendance.self", "Change status (AWAY clocks out)"),
+        HttpRoute("PUT", "/me/next-status", "status", "attendance.self", "Status to take when work is over"),
+        HttpRoute("DELETE", "/me/next-status", "status", "attendance.self", "Cancel the next status"),
+        HttpRoute("POST", "/me/stop-new", "status", "attendance.self", "Stop new offers while active"),
+        HttpRoute("POST", "/me/resume", "status", "attendance.self", "Take new offers again"),
+        HttpRoute("POST", "/me/wrap-up/end", "status", "attendance.self", "End wrap-up early (optional mode)"),
+        HttpRoute("POST", "/me/queues/{queueId}/login", "status", "attendance.self", "Log into a queue"),
+        HttpRoute("POST", "/me/queues/{queueId}/logout", "status", "attendance.self", "Log out of a queue"),
+        HttpRoute("GET", "/me/history", "status", "attendance.self", "The caller's history, newest first"),
+        HttpRoute("POST", "/me/work-items/{itemId}/events", "status", "work.self", "Own work offered/accepted/..."),
+        HttpRoute(
+            "POST", "/agents/{agentId}/work-items/{itemId}/events", "status", "work.report", "Work reported by a router"
+        ),
+        HttpRoute("GET", "/queues/{queueId}/routable-agents", "status", "routing.read", "Routable, longest idle first"),
+        HttpRoute("POST", "/assignments", "assignments", "assignments.manage", "Assign to agents or units"),
+        HttpRoute("GET", "/assignments", "assignments", "assignments.manage", "Assignments the caller created"),
+        HttpRoute("GET", "/assignments/{assignmentId}/progress", "assignments", "assignments.manage", "Per assignment"),
+        HttpRoute("GET", "/agents/{agentId}/assignments", "assignments", "assignments.manage", "Per agent"),
+        HttpRoute("GET", "/me/assignments", "assignments", "engage", "My Assignments: a page and the counts"),
+        HttpRoute("GET", "/me/assignments/{assignmentId}", "assignments", "engage", "Open an assignment"),
+        HttpRoute("POST", "/me/assignments/{assignmentId}/save", "assignments", "engage", "Save (state follows)"),
+        HttpRoute("POST", "/me/assignments/{assignmentId}/close", "assignments", "engage", "Close: no change"),
     ),
     socket_routes=(
         SocketRoute("$connect", "socket"),
@@ -176,10 +210,18 @@ WIRING = Wiring(
                     "eventName": ["INSERT"],
                     "dynamodb": {"NewImage": {"entity": {"S": list(PUSHED_ENTITIES)}}},
                 },
+                # A saved assignment is an update of the agent's copy, not a new item.
+                {"eventName": ["MODIFY"], "dynamodb": {"NewImage": {"entity": {"S": ["Assignment"]}}}},
             ),
         ),
     ),
     schedules=(
+        Schedule(
+            "settle-wrap-ups",
+            "wrap_up_sweep",
+            "rate(1 minute)",
+            "Record wrap-ups that elapsed since the last run (reads already show them over)",
+        ),
         Schedule(
             "compile-daily-attendance",
             "reports",

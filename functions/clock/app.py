@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contactcenter.agents import Actor, ActorKind
 from contactcenter.edge.clock import utc_now
 from contactcenter.edge.http import build_resolver, current_principal, idempotency_key, serve
-from contactcenter.services.agent_changes import change_agent, current_state
+from contactcenter.services.agent_changes import change_agent
 from contactcenter.status import ClockIn, ClockOut
 from contactcenter.statuses import Platform
 
@@ -58,12 +58,6 @@ def clock_out(request: ClockOutRequest) -> dict[str, Any]:
         idempotency_key=idempotency_key(app),
     )
     return answer.body
-
-
-@app.get("/me/state")
-def my_state() -> dict[str, Any]:
-    principal = current_principal(app)
-    return current_state(principal.organization_id, principal.user_id, now=utc_now())
 
 
 @logger.inject_lambda_context

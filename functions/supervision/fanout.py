@@ -17,16 +17,17 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 def push_record(record: DynamoDBRecord) -> None:
     image = from_item(record.raw_event["dynamodb"]["NewImage"])
+    if image.get("entity") == "Assignment":  # an agent's copy, new or saved
+        old = record.raw_event["dynamodb"].get("OldImage")
+        outcome = fanout.push_assignment(image, from_item(old) if old else None)
+        logger.debug("pushed", extra={"delivered": outcome.delivered, "gone": len(outcome.gone)})
+        return
     if image.get("entity") != "AgentChange":
         return  # the filter criteria keep these out; tolerate them anyway
-    outcome = fanout.push(
-        image["organizationId"], fanout.channels_for_change(image), fanout.message_for_change(image)
-    )
+    outcome = fanout.push(image["organizationId"], fanout.channels_for_change(image), fanout.message_for_change(image))
     logger.debug("pushed", extra={"delivered": outcome.delivered, "gone": len(outcome.gone)})
 
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return process_partial_response(
-        event=event, record_handler=push_record, processor=processor, context=context
-    )
+    return process_partial_response(event=event, record_handler=push_record, processor=processor, context=context)

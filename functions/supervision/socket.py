@@ -65,9 +65,7 @@ def _on_disconnect(event: dict[str, Any], connection_id: str) -> dict[str, Any]:
 def _on_channels(event: dict[str, Any], connection_id: str) -> dict[str, Any]:
     message = ChannelsMessage.model_validate_json(event.get("body") or "{}")
     change = sessions.subscribe if message.action == "subscribe" else sessions.unsubscribe
-    channels = change(
-        connection_id, _principal(event), units=message.units, queues=message.queues, now=utc_now()
-    )
+    channels = change(connection_id, _principal(event), units=message.units, queues=message.queues, now=utc_now())
     _reply(
         connection_id,
         {"type": f"{message.action}d", "requestId": message.request_id, "channels": sorted(channels)},

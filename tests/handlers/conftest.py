@@ -9,7 +9,7 @@ import pytest
 from moto import mock_aws
 
 from contactcenter.environment import environment
-from contactcenter.store import clients, organizations
+from contactcenter.store import agents, clients, organizations
 from infra.wiring import WIRING
 from tests.support import organizations as test_organizations
 from tests.support.aws import RequestCounter, create_table
@@ -34,6 +34,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     environment.cache_clear()
     clients.reset()
     organizations.forget_cached_settings()
+    agents.forget_known_states()
     from contactcenter.edge.http import route_permissions
 
     route_permissions.cache_clear()
@@ -43,6 +44,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     clients.reset()
     environment.cache_clear()
     organizations.forget_cached_settings()
+    agents.forget_known_states()
 
 
 @pytest.fixture

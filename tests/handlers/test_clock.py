@@ -183,10 +183,12 @@ def test_clock_out_needs_a_known_reason_and_description_for_other(acme: Organiza
 def test_my_state_reads_with_one_request(
     acme: Organization, context: Any, requests_counted: RequestCounter
 ) -> None:
+    from functions.status import app as status
+
     event = http_event("GET", "/me/state", claims=claims_for("ana", "acme", "AGENT"))
-    clock.handler(event, context)  # the first read of the organization's settings is cached
+    status.handler(event, context)  # the first read of the organization's settings is cached
     requests_counted.reset()
-    response = clock.handler(event, context)
+    response = status.handler(event, context)
     assert response["statusCode"] == 200
     assert body_of(response)["status"] == "AWAY"
     assert requests_counted.calls == ["GetItem"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contactcenter.organization import OrganizationSettings, Unit
+from contactcenter.organization import OrganizationSettings, Queue, QueueKind, Unit
 from contactcenter.people import Person
 from contactcenter.services.administration import register_organization, register_person
 
@@ -25,6 +25,11 @@ def build(organization_id: str = "acme", **overrides: object) -> Organization:
         name=organization_id.title(),
         time_zone="Europe/Rome",
         units=(Unit(unit_id="north", name="North"), Unit(unit_id="south", name="South")),
+        queues=(
+            Queue(queue_id="support-line", name="Support line", kind=QueueKind.QUEUE),
+            Queue(queue_id="web-chat", name="Web chat", kind=QueueKind.CHAT, wrap_up_seconds=0),
+            Queue(queue_id="renewals", name="Renewals campaign", kind=QueueKind.CAMPAIGN),
+        ),
         **overrides,  # type: ignore[arg-type]
     )
     people = [
@@ -35,6 +40,7 @@ def build(organization_id: str = "acme", **overrides: object) -> Organization:
             roles=frozenset({"AGENT"}),
             units=("north",),
             groups=("agents",),
+            queues=("support-line", "web-chat"),
         ),
         Person(
             organization_id=organization_id,
@@ -43,6 +49,7 @@ def build(organization_id: str = "acme", **overrides: object) -> Organization:
             roles=frozenset({"AGENT"}),
             units=("south",),
             groups=("agents",),
+            queues=("support-line", "web-chat"),
         ),
         Person(
             organization_id=organization_id,

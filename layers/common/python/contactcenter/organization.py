@@ -129,9 +129,7 @@ class OrganizationSettings(BaseModel):
     def wrap_up_for(self, queue_id: str | None) -> tuple[int, WrapUpMode]:
         """Wrap-up seconds and mode for work from a queue (the queue's own, else the organization's)."""
         queue = self.queue(queue_id) if queue_id else None
-        seconds = (
-            queue.wrap_up_seconds if queue and queue.wrap_up_seconds is not None else self.wrap_up_seconds
-        )
+        seconds = queue.wrap_up_seconds if queue and queue.wrap_up_seconds is not None else self.wrap_up_seconds
         mode = queue.wrap_up_mode if queue and queue.wrap_up_mode else self.wrap_up_mode
         return seconds, mode
 

@@ -15,6 +15,7 @@ class Person(BaseModel):
     units: tuple[str, ...] = ()  # units the person works in (agents)
     supervised_units: frozenset[str] = frozenset()  # units a supervisor or unit manager watches
     groups: tuple[str, ...] = ()  # user groups (attendance tracking applies per group)
+    queues: tuple[str, ...] = ()  # standing queue membership (agents)
 
     def supervises(self, unit_id: str | None) -> bool:
         return unit_id is not None and unit_id in self.supervised_units

@@ -152,9 +152,7 @@ WORKING = frozenset({Status.ACTIVE, Status.WRAP_UP})
 # --- the one entry point -------------------------------------------------------------------------
 
 
-def decide(
-    state: AgentState, action: Action, *, settings: OrganizationSettings, actor: Actor, now: datetime
-) -> Change:
+def decide(state: AgentState, action: Action, *, settings: OrganizationSettings, actor: Actor, now: datetime) -> Change:
     """Apply one action to one agent, or raise Invalid/Forbidden/Conflict/NotFound naming the rule."""
     recorder = _Recorder(state, settings)
     settle(recorder, now)
@@ -209,9 +207,7 @@ class _Recorder:
         if target is not Status.WRAP_UP:
             after = replace(after, wrap_up_ends_at=None, wrap_up_queue=None)
         if target is Status.AWAY:
-            after = replace(
-                after, today=replace(today, last_clock_out=at), unit_id=None, queues=(), next_status=None
-            )
+            after = replace(after, today=replace(today, last_clock_out=at), unit_id=None, queues=(), next_status=None)
         self.record(after, EntryKind.STATUS, actor=actor, at=at, before=before, detail=detail)
 
     def record(
@@ -289,12 +285,12 @@ def _apply_status(recorder: _Recorder, action: SetStatus, actor: Actor, now: dat
             raise Conflict("the agent is not clocked in", rule="not_clocked_in")
         raise Conflict("clock in first", rule="not_clocked_in")
     reason, note = _validated_reason(target, action.reason, action.description, settings)
+    if target is state.status and reason == state.reason:
+        raise Conflict(f"the agent is already {target}", rule="no_change")
     if state.status in WORKING:
         _check_leaving_work(state, target, forced=forced, settings=settings)
     elif not settings.policy.allows(state.status, target):
         raise Conflict(f"the policy does not allow {state.status} -> {target}", rule="transition_not_allowed")
-    if target is state.status and reason == state.reason:
-        raise Conflict(f"the agent is already {target}", rule="no_change")
     released = {"released": ",".join(i.item_id for i in state.work_items)} if state.work_items else None
     recorder.move(
         target,
@@ -308,9 +304,7 @@ def _apply_status(recorder: _Recorder, action: SetStatus, actor: Actor, now: dat
     )
 
 
-def _check_leaving_work(
-    state: AgentState, target: Status, *, forced: bool, settings: OrganizationSettings
-) -> None:
+def _check_leaving_work(state: AgentState, target: Status, *, forced: bool, settings: OrganizationSettings) -> None:
     """ACTIVE and WRAP_UP end by themselves; clock-out (where allowed) or a supervisor may cut them short."""
     if target is Status.AWAY:
         if state.status is Status.ACTIVE and not forced and not settings.clock_out_while_active:
@@ -347,9 +341,7 @@ def _validated_reason(
         raise Invalid(f"unknown reason {code!r}", field="reason", rule="unknown_reason")
     note = description.strip() if description and description.strip() else None
     if reason.needs_description and note is None:
-        raise Invalid(
-            f"reason {reason.code} needs a description", field="description", rule="description_required"
-        )
+        raise Invalid(f"reason {reason.code} needs a description", field="description", rule="description_required")
     return reason.code, note
 
 
@@ -372,9 +364,7 @@ def _set_next_status(recorder: _Recorder, action: SetNextStatus, actor: Actor, n
     detail = {"nextStatus": action.status.value, "nextReason": reason or ""}
     if state.next_status is not None:
         detail["replaced"] = state.next_status.status.value
-    recorder.record(
-        replace(state, next_status=pending), EntryKind.NEXT_STATUS, actor=actor, at=now, detail=detail
-    )
+    recorder.record(replace(state, next_status=pending), EntryKind.NEXT_STATUS, actor=actor, at=now, detail=detail)
 
 
 def _cancel_next_status(recorder: _Recorder, action: CancelNextStatus, actor: Actor, now: datetime) -> None:
@@ -382,9 +372,7 @@ def _cancel_next_status(recorder: _Recorder, action: CancelNextStatus, actor: Ac
     if state.next_status is None:
         raise Conflict("no next status is pending", rule="no_next_status")
     detail = {"cancelled": state.next_status.status.value}
-    recorder.record(
-        replace(state, next_status=None), EntryKind.NEXT_STATUS, actor=actor, at=now, detail=detail
-    )
+    recorder.record(replace(state, next_status=None), EntryKind.NEXT_STATUS, actor=actor, at=now, detail=detail)
 
 
 def _stop_new(recorder: _Recorder, action: StopNew, actor: Actor, now: datetime) -> None:
@@ -393,18 +381,14 @@ def _stop_new(recorder: _Recorder, action: StopNew, actor: Actor, now: datetime)
         raise Conflict("stop-new is for an agent handling work", rule="not_active")
     if state.stop_new:
         raise Conflict("new work is already stopped", rule="no_change")
-    recorder.record(
-        replace(state, stop_new=True), EntryKind.FLAG, actor=actor, at=now, detail={"stopNew": "true"}
-    )
+    recorder.record(replace(state, stop_new=True), EntryKind.FLAG, actor=actor, at=now, detail={"stopNew": "true"})
 
 
 def _resume(recorder: _Recorder, action: Resume, actor: Actor, now: datetime) -> None:
     state = recorder.state
     if not state.stop_new:
         raise Conflict("new work is not stopped", rule="no_change")
-    recorder.record(
-        replace(state, stop_new=False), EntryKind.FLAG, actor=actor, at=now, detail={"stopNew": "false"}
-    )
+    recorder.record(replace(state, stop_new=False), EntryKind.FLAG, actor=actor, at=now, detail={"stopNew": "false"})
 
 
 def _set_auto_assignment(recorder: _Recorder, action: SetAutoAssignment, actor: Actor, now: datetime) -> None:
@@ -412,13 +396,9 @@ def _set_auto_assignment(recorder: _Recorder, action: SetAutoAssignment, actor: 
     if actor.kind is ActorKind.AGENT:
         raise Forbidden("automatic assignment is switched by a supervisor", rule="supervisor_only")
     if state.auto_assignment == action.enabled:
-        raise Conflict(
-            f"automatic assignment is already {'on' if action.enabled else 'off'}", rule="no_change"
-        )
+        raise Conflict(f"automatic assignment is already {'on' if action.enabled else 'off'}", rule="no_change")
     detail = {"autoAssignment": "true" if action.enabled else "false"}
-    recorder.record(
-        replace(state, auto_assignment=action.enabled), EntryKind.FLAG, actor=actor, at=now, detail=detail
-    )
+    recorder.record(replace(state, auto_assignment=action.enabled), EntryKind.FLAG, actor=actor, at=now, detail=detail)
 
 
 def _log_into_queue(recorder: _Recorder, action: LogIntoQueue, actor: Actor, now: datetime) -> None:
@@ -493,9 +473,7 @@ def _accept_work(recorder: _Recorder, action: AcceptWork, actor: Actor, now: dat
             detail=detail,
         )
         return
-    recorder.move(
-        Status.ACTIVE, actor=actor, at=now, detail=detail, work_items=(*others, item), idle_since=now
-    )
+    recorder.move(Status.ACTIVE, actor=actor, at=now, detail=detail, work_items=(*others, item), idle_since=now)
 
 
 def _reject_work(recorder: _Recorder, action: RejectWork, actor: Actor, now: datetime) -> None:
@@ -506,9 +484,7 @@ def _reject_work(recorder: _Recorder, action: RejectWork, actor: Actor, now: dat
     remaining = tuple(i for i in state.work_items if i.item_id != action.item_id)
     detail = {"item": action.item_id, "workAction": "rejected"}
     if not settings.break_on_reject or state.status is Status.UNAVAILABLE:
-        recorder.record(
-            replace(state, work_items=remaining), EntryKind.WORK, actor=actor, at=now, detail=detail
-        )
+        recorder.record(replace(state, work_items=remaining), EntryKind.WORK, actor=actor, at=now, detail=detail)
         return
     if state.status in WORKING:
         # Busy with other work: the break comes when that work is over (unless the agent chose otherwise).
@@ -521,9 +497,7 @@ def _reject_work(recorder: _Recorder, action: RejectWork, actor: Actor, now: dat
             detail=detail,
         )
         return
-    recorder.move(
-        Status.UNAVAILABLE, actor=Actor.system(), at=now, reason="BREAK", detail=detail, work_items=remaining
-    )
+    recorder.move(Status.UNAVAILABLE, actor=Actor.system(), at=now, reason="BREAK", detail=detail, work_items=remaining)
 
 
 def _end_work(recorder: _Recorder, action: EndWork, actor: Actor, now: datetime) -> None:
@@ -534,9 +508,7 @@ def _end_work(recorder: _Recorder, action: EndWork, actor: Actor, now: datetime)
     remaining = tuple(i for i in state.work_items if i.item_id != action.item_id)
     detail = {"item": action.item_id, "workAction": "ended"}
     if any(i.state is WorkState.ACTIVE for i in remaining):
-        recorder.record(
-            replace(state, work_items=remaining), EntryKind.WORK, actor=actor, at=now, detail=detail
-        )
+        recorder.record(replace(state, work_items=remaining), EntryKind.WORK, actor=actor, at=now, detail=detail)
         return
     seconds, _ = recorder.settings.wrap_up_for(item.queue_id)
     if seconds > 0:
@@ -564,9 +536,7 @@ def _end_wrap_up(recorder: _Recorder, action: EndWrapUp, actor: Actor, now: date
     _finish_work(recorder, actor, now)
 
 
-def _finish_work(
-    recorder: _Recorder, actor: Actor, at: datetime, detail: dict[str, str] | None = None
-) -> None:
+def _finish_work(recorder: _Recorder, actor: Actor, at: datetime, detail: dict[str, str] | None = None) -> None:
     """Work and wrap-up are over: the pending next status applies, else AVAILABLE."""
     pending = recorder.state.next_status
     if pending is None:
@@ -618,9 +588,7 @@ def _pick_unit(state: AgentState, requested: str | None, settings: OrganizationS
             return state.units[0]
         raise Invalid("the agent belongs to several units: pick one", field="unitId", rule="unit_required")
     if requested not in state.units or requested not in settings.unit_ids():
-        raise Invalid(
-            f"unit {requested!r} is not one of the agent's units", field="unitId", rule="unknown_unit"
-        )
+        raise Invalid(f"unit {requested!r} is not one of the agent's units", field="unitId", rule="unknown_unit")
     return requested
 
 
@@ -630,9 +598,7 @@ def _pick_unit(state: AgentState, requested: str | None, settings: OrganizationS
 def allowed_statuses(state: AgentState, settings: OrganizationSettings) -> list[str]:
     """The statuses the agent may choose now (AWAY = clock-out), for the console's menu."""
     if state.status in WORKING:
-        allowed = (
-            {Status.AWAY} if state.status is not Status.ACTIVE or settings.clock_out_while_active else set()
-        )
+        allowed = {Status.AWAY} if state.status is not Status.ACTIVE or settings.clock_out_while_active else set()
         return sorted(allowed)
     targets = set(settings.policy.targets(state.status)) & MANUAL_TARGETS
     if state.status is not Status.UNAVAILABLE:

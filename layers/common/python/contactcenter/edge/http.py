@@ -116,7 +116,5 @@ def idempotency_key(app: APIGatewayHttpResolver) -> str | None:
         return None
     key = key.strip()
     if not key or len(key) > 128 or not key.isprintable():
-        raise Invalid(
-            "Idempotency-Key must be 1 to 128 printable characters", field="Idempotency-Key", rule="format"
-        )
+        raise Invalid("Idempotency-Key must be 1 to 128 printable characters", field="Idempotency-Key", rule="format")
     return key

@@ -20,14 +20,18 @@ def register_person(person: Person, settings: OrganizationSettings) -> None:
     unknown = (set(person.units) | set(person.supervised_units)) - settings.unit_ids()
     if unknown:
         raise Invalid(f"unknown units {sorted(unknown)}", field="units", rule="unknown_unit")
+    unknown_queues = sorted(q for q in person.queues if settings.queue(q) is None)
+    if unknown_queues:
+        raise Invalid(f"unknown queues {unknown_queues}", field="queues", rule="unknown_queue")
     organization_store.put_person(person)
     if Role.AGENT in person.roles:
-        agent_store.put_profile(
+        agent_store.create_profile(
             AgentState(
                 organization_id=person.organization_id,
                 agent_id=person.user_id,
                 display_name=person.display_name,
                 units=person.units,
                 groups=person.groups,
+                assigned_queues=person.queues,
             )
         )

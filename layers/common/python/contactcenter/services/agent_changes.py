@@ -1,21 +1,28 @@
 """Read, decide, write: the one path every change to an agent takes (manual, automatic or forced).
 
-One request to read (the agent's state, with the stored answer of an earlier request carrying the same
-idempotency key), the pure `decide`, one transaction to write state + history (+ the answer to replay).
+The write is one DynamoDB transaction (state + history entries + queue logins + the answer to replay),
+conditional on the revision of the state it was decided from. Where this execution environment already
+holds the agent's latest state (it handled the last change), the change costs that one request; else
+one read comes first. A stale starting point is never written over the truth: the failed condition
+returns the current item, and the change is decided again on it, once, unless the item changed while
+this request was being decided: that is a race, and the loser gets 409.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from contactcenter.agents import Actor, AgentState
-from contactcenter.errors import NotFound
+from contactcenter.errors import Conflict, DomainError, NotFound
 from contactcenter.organization import OrganizationSettings
 from contactcenter.status import Action, allowed_statuses, decide, settled
 from contactcenter.store import agents as agent_store
 from contactcenter.store import organizations as organization_store
+
+# A change written this close before ours began raced with it (clocks of two environments differ a little).
+RACE_WINDOW = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -36,35 +43,70 @@ def change_agent(
 ) -> Answer:
     """Apply `action` to the agent; a retry with the same idempotency key gets the first answer again."""
     settings = organization_store.get_settings(organization_id)
-    if idempotency_key:
-        state, replay = agent_store.get_state_and_replay(
-            organization_id, agent_id, caller_id=actor.user_id, idempotency_key=idempotency_key
+    known = agent_store.known_state(organization_id, agent_id)
+    fresh = False
+    for _ in range(2):
+        if known is None:
+            known, replay = _read(organization_id, agent_id, actor, idempotency_key)
+            if replay is not None:
+                return Answer(replay.status_code, replay.body, replayed=True)
+            fresh = True
+        try:
+            return _decide_and_write(known, action, settings=settings, actor=actor, now=now, key=idempotency_key)
+        except agent_store.DuplicateRequest as duplicate:
+            return _replayed(duplicate)
+        except agent_store.StaleState as stale:
+            if fresh or _raced(stale.current, now):
+                break
+            known, fresh = stale.current, True
+        except DomainError:
+            if fresh:
+                raise
+            known = None  # decided on what this environment saw last: decide again on what is stored
+    raise Conflict("another change to this agent won: reload and retry", rule="concurrent_change")
+
+
+def _read(
+    organization_id: str, agent_id: str, actor: Actor, key: str | None
+) -> tuple[agent_store.KnownState, agent_store.Replay | None]:
+    if key:
+        known, replay = agent_store.get_state_and_replay(
+            organization_id, agent_id, caller_id=actor.user_id, idempotency_key=key
         )
-        if replay is not None:
-            return Answer(replay.status_code, replay.body, replayed=True)
     else:
-        state = agent_store.get_state(organization_id, agent_id)
-    if state is None:
-        raise NotFound(f"no agent {agent_id!r} in this organization", rule="unknown_agent")
-    change = decide(state, action, settings=settings, actor=actor, now=now)
+        known, replay = agent_store.get_state(organization_id, agent_id), None
+    if known is None:
+        raise NotFound(f"no agent {agent_id!r} in this organization", field="agentId", rule="unknown_agent")
+    return known, replay
+
+
+def _decide_and_write(
+    known: agent_store.KnownState,
+    action: Action,
+    *,
+    settings: OrganizationSettings,
+    actor: Actor,
+    now: datetime,
+    key: str | None,
+) -> Answer:
+    change = decide(known.state, action, settings=settings, actor=actor, now=now)
     body = {
         "agent": agent_view(change.state, settings),
         "changes": [agent_store.history_view(entry) for entry in change.entries],
     }
-    record = (
-        agent_store.ReplayRecord(caller_id=actor.user_id, key=idempotency_key, status_code=200, body=body)
-        if idempotency_key
-        else None
-    )
-    try:
-        agent_store.write_change(change, before=state, settings=settings, replay=record, now=now)
-    except agent_store.DuplicateRequest:
-        # A twin request with the same key won the race: answer what it answered.
-        replayed = agent_store.get_replay(organization_id, actor.user_id, idempotency_key or "")
-        if replayed is None:
-            raise
-        return Answer(replayed.status_code, replayed.body, replayed=True)
+    record = agent_store.ReplayRecord(caller_id=actor.user_id, key=key, status_code=200, body=body) if key else None
+    agent_store.write_change(change, before=known, settings=settings, replay=record, now=now)
     return Answer(200, body)
+
+
+def _raced(current: agent_store.KnownState, now: datetime) -> bool:
+    return current.changed_at is None or current.changed_at >= now - RACE_WINDOW
+
+
+def _replayed(duplicate: agent_store.DuplicateRequest) -> Answer:
+    if duplicate.replay is None:
+        raise duplicate
+    return Answer(duplicate.replay.status_code, duplicate.replay.body, replayed=True)
 
 
 def agent_view(state: AgentState, settings: OrganizationSettings) -> dict[str, Any]:
@@ -72,9 +114,9 @@ def agent_view(state: AgentState, settings: OrganizationSettings) -> dict[str, A
 
 
 def current_state(organization_id: str, agent_id: str, *, now: datetime) -> dict[str, Any]:
-    """The agent as every read shows it: an elapsed wrap-up is already over."""
+    """The agent as every read shows it (one read): an elapsed wrap-up is already over."""
     settings = organization_store.get_settings(organization_id)
-    state = agent_store.get_state(organization_id, agent_id)
-    if state is None:
-        raise NotFound(f"no agent {agent_id!r} in this organization", rule="unknown_agent")
-    return agent_view(settled(state, settings=settings, now=now), settings)
+    known = agent_store.get_state(organization_id, agent_id)
+    if known is None:
+        raise NotFound(f"no agent {agent_id!r} in this organization", field="agentId", rule="unknown_agent")
+    return agent_view(settled(known.state, settings=settings, now=now), settings)

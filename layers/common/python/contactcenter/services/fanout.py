@@ -15,7 +15,12 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from contactcenter import assignments as rules
+from contactcenter.access import permissions_for
+from contactcenter.errors import NotFound
+from contactcenter.store import assignments as assignment_store
 from contactcenter.store import connections as connection_store
+from contactcenter.store import organizations as organization_store
 
 logger = Logger(child=True)
 
@@ -100,3 +105,45 @@ def _post_catching(connection_id: str, message: dict[str, Any]) -> BaseException
     except Exception as error:  # one connection's failure is recorded, never raised to the others
         return error
     return None
+
+
+# --- assignments ---------------------------------------------------------------------------------
+
+
+def push_assignment(image: Mapping[str, Any], old_image: Mapping[str, Any] | None) -> PushOutcome:
+    """A new agent copy, or a saved one: the agent hears every change (their other devices learn the
+    new version) with their new counts; the units they work in hear new copies and state changes."""
+    copy = assignment_store.copy_from_item(image)
+    organization_id = copy.organization_id
+    previous = old_image.get("state") if old_image else None
+    outcome = PushOutcome()
+    if old_image is not None and old_image.get("version") == image.get("version"):
+        return outcome  # not a save: nothing the agent or a supervisor needs to hear
+    own = sorted(connection_store.subscribers(organization_id, [connection_store.agent_channel(copy.agent_id)]))
+    units = [connection_store.unit_channel(unit) for unit in copy.unit_ids]
+    supervising = sorted(connection_store.subscribers(organization_id, units)) if previous != copy.state.value else []
+    if not own and not supervising:
+        return outcome
+    copies = assignment_store.agent_copies(organization_id, copy.agent_id)
+    view = assignment_store.copy_view(copy)
+    base = {"organizationId": organization_id, "agentId": copy.agent_id, "previousState": previous}
+    if own:
+        try:
+            person = organization_store.get_person(organization_id, copy.agent_id)
+            visible = rules.visible_types(permissions_for(person.roles))
+        except NotFound:
+            visible = frozenset()
+        if copy.type in visible:  # a type the agent may not see is not pushed to them either
+            message = {"type": "assignment.changed", **base, "assignment": view}
+            _merge(outcome, post_all(own, {**message, "counts": rules.counts(copies, visible)}))
+    if supervising:
+        counts = rules.counts(copies, frozenset(rules.AssignmentType))
+        message = {"type": "assignment.progress", **base, "assignment": view, "counts": counts}
+        _merge(outcome, post_all(supervising, message))
+    return outcome
+
+
+def _merge(total: PushOutcome, part: PushOutcome) -> None:
+    total.delivered += part.delivered
+    total.gone += part.gone
+    total.failed += part.failed

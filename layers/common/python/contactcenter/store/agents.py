@@ -13,6 +13,7 @@ Keys (nobody else builds them):
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,7 +39,7 @@ from contactcenter.organization import Channel, OrganizationSettings
 from contactcenter.status import is_routable
 from contactcenter.statuses import Platform, Status
 from contactcenter.store import clients
-from contactcenter.store.items import cancellation_codes, from_item, to_item, translate
+from contactcenter.store.items import from_item, to_item, translate
 
 STATE = "STATE"
 HISTORY_PREFIX = "HIST#"
@@ -82,20 +83,60 @@ class Replay:
     body: dict[str, Any]
 
 
-def get_state(organization_id: str, agent_id: str, *, client: Any = None) -> AgentState | None:
-    client = client or clients.dynamodb()
-    response = client.get_item(
-        TableName=_table(),
-        Key=agent_key(organization_id, agent_id),
-        ConsistentRead=True,
+@dataclass(frozen=True)
+class KnownState:
+    """The agent's state as of one revision of its item (every write to the item adds one)."""
+
+    state: AgentState
+    revision: int
+    changed_at: datetime | None
+
+
+# The last state this execution environment read or wrote per agent. Writes stay conditional on the
+# revision, so a stale entry can never be written over the truth: it only costs a failed attempt.
+_KNOWN_LIMIT = 10_000
+_known: OrderedDict[tuple[str, str], KnownState] = OrderedDict()
+
+
+def _remember(known: KnownState) -> KnownState:
+    key = (known.state.organization_id, known.state.agent_id)
+    _known[key] = known
+    _known.move_to_end(key)
+    while len(_known) > _KNOWN_LIMIT:
+        _known.popitem(last=False)
+    return known
+
+
+def known_state(organization_id: str, agent_id: str) -> KnownState | None:
+    """The last state seen here, if any: a starting point for an optimistic write, never for a read."""
+    return _known.get((organization_id, agent_id))
+
+
+def forget_known_states() -> None:
+    _known.clear()
+
+
+def _known_from_item(item: Mapping[str, Any]) -> KnownState:
+    values = from_item(item)
+    return _remember(
+        KnownState(
+            state=state_from_item(values),
+            revision=int(values.get("revision", 0)),
+            changed_at=_time(values.get("changedAt")),
+        )
     )
+
+
+def get_state(organization_id: str, agent_id: str, *, client: Any = None) -> KnownState | None:
+    client = client or clients.dynamodb()
+    response = client.get_item(TableName=_table(), Key=agent_key(organization_id, agent_id), ConsistentRead=True)
     item = response.get("Item")
-    return state_from_item(from_item(item)) if item else None
+    return _known_from_item(item) if item else None
 
 
 def get_state_and_replay(
     organization_id: str, agent_id: str, *, caller_id: str, idempotency_key: str, client: Any = None
-) -> tuple[AgentState | None, Replay | None]:
+) -> tuple[KnownState | None, Replay | None]:
     """One request for both: the agent's state and a stored answer for this idempotency key."""
     client = client or clients.dynamodb()
     table = _table()
@@ -106,18 +147,8 @@ def get_state_and_replay(
         ]
     )
     state_item, replay_item = (entry.get("Item") for entry in response["Responses"])
-    state = state_from_item(from_item(state_item)) if state_item else None
-    return state, _replay_from_item(replay_item)
-
-
-def get_replay(
-    organization_id: str, caller_id: str, idempotency_key: str, *, client: Any = None
-) -> Replay | None:
-    client = client or clients.dynamodb()
-    response = client.get_item(
-        TableName=_table(), Key=_replay_key(organization_id, caller_id, idempotency_key), ConsistentRead=True
-    )
-    return _replay_from_item(response.get("Item"))
+    known = _known_from_item(state_item) if state_item else None
+    return known, _replay_from_item(replay_item)
 
 
 def _replay_from_item(item: Mapping[str, Any] | None) -> Replay | None:
@@ -140,34 +171,59 @@ class ReplayRecord:
     body: dict[str, Any]
 
 
-def put_profile(state: AgentState, *, client: Any = None) -> None:
-    """Create or update the agent's item with its profile; live fields are kept when it exists."""
+class StaleState(Exception):
+    """The item moved on since the state this write started from; `current` is what it is now."""
+
+    def __init__(self, current: KnownState) -> None:
+        super().__init__("the agent changed meanwhile")
+        self.current = current
+
+
+class DuplicateRequest(Conflict):
+    """A request with the same idempotency key was written first; its stored answer applies."""
+
+    code = "duplicate_request"
+
+    def __init__(self, replay: Replay | None) -> None:
+        super().__init__("a request with this idempotency key was already processed", rule="duplicate_request")
+        self.replay = replay
+
+
+def create_profile(state: AgentState, *, client: Any = None) -> None:
+    """The agent's item, created once by the administration with the profile and AWAY."""
     client = client or clients.dynamodb()
-    client.put_item(TableName=_table(), Item=to_item(state_to_item(state)))
+    item = to_item(state_to_item(state) | {"revision": 1})
+    try:
+        client.put_item(TableName=_table(), Item=item, ConditionExpression="attribute_not_exists(pk)")
+    except ClientError as error:
+        raise translate(error, conflict_message="this agent already exists") from error
 
 
 def write_change(
     change: Change,
     *,
-    before: AgentState,
+    before: KnownState,
     settings: OrganizationSettings,
     replay: ReplayRecord | None = None,
     now: datetime,
     client: Any = None,
-) -> None:
+) -> KnownState:
     """State, history entries, queue logins (and the replay record) in one transaction, conditional on
-    the sequence read: of two racing changes one wins, the other gets Conflict."""
+    the revision it started from. Raises StaleState (with the current item) or DuplicateRequest (with
+    the stored answer) from the same single request."""
     client = client or clients.dynamodb()
     table = _table()
     state = change.state
+    revision = before.revision + 1
     items: list[dict[str, Any]] = [
         {
             "Put": {
                 "TableName": table,
-                "Item": to_item(state_to_item(state)),
-                "ConditionExpression": "#sequence = :expected",
-                "ExpressionAttributeNames": {"#sequence": "sequence"},
-                "ExpressionAttributeValues": {":expected": {"N": str(before.sequence)}},
+                "Item": to_item(state_to_item(state) | {"revision": revision, "changedAt": _iso(now)}),
+                "ConditionExpression": "#revision = :expected",
+                "ExpressionAttributeNames": {"#revision": "revision"},
+                "ExpressionAttributeValues": {":expected": {"N": str(before.revision)}},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
     ]
@@ -181,7 +237,7 @@ def write_change(
         }
         for entry in change.entries
     ]
-    items += _queue_login_writes(before, state, settings, table)
+    items += _queue_login_writes(before.state, state, settings, table)
     if replay is not None:
         record = {
             **_replay_key(state.organization_id, replay.caller_id, replay.key),
@@ -195,17 +251,25 @@ def write_change(
             ),
         }
         items.append(
-            {"Put": {"TableName": table, "Item": record, "ConditionExpression": "attribute_not_exists(pk)"}}
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": record,
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                }
+            }
         )
     try:
         client.transact_write_items(TransactItems=items)
     except ClientError as error:
-        codes = cancellation_codes(error)
-        if replay is not None and len(codes) == len(items) and codes[-1] == "ConditionalCheckFailed":
-            raise DuplicateRequest() from error
-        raise translate(
-            error, conflict_message="another change to this agent won: reload and retry"
-        ) from error
+        reasons = error.response.get("CancellationReasons", [])
+        if replay is not None and len(reasons) == len(items) and reasons[-1].get("Code") == "ConditionalCheckFailed":
+            raise DuplicateRequest(_replay_from_item(reasons[-1].get("Item"))) from error
+        if reasons and reasons[0].get("Code") == "ConditionalCheckFailed" and reasons[0].get("Item"):
+            raise StaleState(_known_from_item(reasons[0]["Item"])) from error
+        raise translate(error, conflict_message="another change to this agent won: reload and retry") from error
+    return _remember(KnownState(state=state, revision=revision, changed_at=now))
 
 
 def _queue_login_writes(
@@ -238,9 +302,7 @@ def _queue_login_writes(
     return writes
 
 
-def routable_agents(
-    organization_id: str, queue_id: str, *, limit: int, client: Any = None
-) -> list[dict[str, Any]]:
+def routable_agents(organization_id: str, queue_id: str, *, limit: int, client: Any = None) -> list[dict[str, Any]]:
     """Routable agents of a queue, longest idle first: one query on gsi2."""
     client = client or clients.dynamodb()
     response = client.query(
@@ -279,17 +341,6 @@ def wrap_ups_due(now: datetime, *, limit: int = 500, client: Any = None) -> list
         values = from_item(item)
         found.append((values["organizationId"], values["agentId"]))
     return found
-
-
-class DuplicateRequest(Conflict):
-    """A request with the same idempotency key was written first; its stored answer applies."""
-
-    code = "duplicate_request"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "a request with this idempotency key was already processed", rule="duplicate_request"
-        )
 
 
 def history_page(

@@ -114,9 +114,7 @@ def get_connection(connection_id: str, *, client: Any = None) -> Connection | No
     )
 
 
-def set_channels(
-    connection: Connection, channels: frozenset[str], *, now: datetime, client: Any = None
-) -> None:
+def set_channels(connection: Connection, channels: frozenset[str], *, now: datetime, client: Any = None) -> None:
     """Subscribe to the new channels and drop the ones no longer wanted, in one transaction."""
     client = client or clients.dynamodb()
     table = environment().table_name
@@ -133,9 +131,7 @@ def set_channels(
             }
         }
     ]
-    items += [
-        {"Put": {"TableName": table, "Item": _subscription_item(connection, c, now)}} for c in sorted(added)
-    ]
+    items += [{"Put": {"TableName": table, "Item": _subscription_item(connection, c, now)}} for c in sorted(added)]
     items += [
         {
             "Delete": {

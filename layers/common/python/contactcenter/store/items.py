@@ -72,8 +72,3 @@ def translate(error: ClientError, *, conflict_message: str) -> Exception:
     if code in _RETRYABLE_CODES:
         return Retryable("the database is busy: retry the same request", rule="throttled")
     return error
-
-
-def cancellation_codes(error: ClientError) -> list[str]:
-    """The per-item reasons of a cancelled transaction, in item order ("None" where the item was fine)."""
-    return [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]

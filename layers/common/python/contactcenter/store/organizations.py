@@ -79,9 +79,7 @@ def put_settings(settings: OrganizationSettings, *, expected_version: int | None
         ),
     }
     try:
-        client.transact_write_items(
-            TransactItems=[{"Put": put}, {"Put": {"TableName": table, "Item": directory}}]
-        )
+        client.transact_write_items(TransactItems=[{"Put": put}, {"Put": {"TableName": table, "Item": directory}}])
     except ClientError as error:
         raise translate(error, conflict_message="the settings changed meanwhile: reload and retry") from error
     _cache.pop(settings.organization_id, None)
@@ -129,9 +127,7 @@ def list_people(organization_id: str, *, client: Any = None) -> list[Person]:
         KeyConditionExpression="pk = :pk AND begins_with(sk, :person)",
         ExpressionAttributeValues={":pk": {"S": f"ORG#{organization_id}"}, ":person": {"S": "PERSON#"}},
     ):
-        people.extend(
-            Person.model_validate(json.loads(from_item(i)["person"])) for i in page.get("Items", [])
-        )
+        people.extend(Person.model_validate(json.loads(from_item(i)["person"])) for i in page.get("Items", []))
     return people
 
 
