@@ -184,6 +184,26 @@ WIRING = Wiring(
             "POST", "/agents/{agentId}/work-items/{itemId}/events", "status", "work.report", "Work reported by a router"
         ),
         HttpRoute("GET", "/queues/{queueId}/routable-agents", "status", "routing.read", "Routable, longest idle first"),
+        HttpRoute("GET", "/units/{unitId}/dashboard", "supervision", "supervision.view", "A unit's agents, live"),
+        HttpRoute("GET", "/queues/{queueId}/dashboard", "supervision", "supervision.view", "A queue's agents, live"),
+        HttpRoute("POST", "/agents/{agentId}/status", "supervision", "supervision.act", "Force a status"),
+        HttpRoute("POST", "/agents/{agentId}/pause", "supervision", "supervision.act", "Pause with a reason"),
+        HttpRoute("PUT", "/agents/{agentId}/next-status", "supervision", "supervision.act", "Set a next status"),
+        HttpRoute("DELETE", "/agents/{agentId}/next-status", "supervision", "supervision.act", "Cancel next status"),
+        HttpRoute("POST", "/agents/{agentId}/wrap-up/end", "supervision", "supervision.act", "End wrap-up"),
+        HttpRoute("PUT", "/agents/{agentId}/auto-assignment", "supervision", "supervision.act", "Toggle auto-assign"),
+        HttpRoute(
+            "POST", "/agents/{agentId}/queues/{queueId}/login", "supervision", "supervision.act", "Log into a queue"
+        ),
+        HttpRoute(
+            "POST", "/agents/{agentId}/queues/{queueId}/logout", "supervision", "supervision.act", "Log out of a queue"
+        ),
+        HttpRoute("POST", "/agents/{agentId}/monitoring", "supervision", "supervision.act", "Listen, whisper, barge"),
+        HttpRoute(
+            "DELETE", "/agents/{agentId}/monitoring/{sessionId}", "supervision", "supervision.act", "Stop monitoring"
+        ),
+        HttpRoute("POST", "/agents/{agentId}/messages", "supervision", "supervision.act", "Message an agent"),
+        HttpRoute("GET", "/agents/{agentId}/changes", "supervision", "supervision.view", "Changes after a sequence"),
         HttpRoute("POST", "/assignments", "assignments", "assignments.manage", "Assign to agents or units"),
         HttpRoute("GET", "/assignments", "assignments", "assignments.manage", "Assignments the caller created"),
         HttpRoute("GET", "/assignments/{assignmentId}/progress", "assignments", "assignments.manage", "Per assignment"),
@@ -200,6 +220,7 @@ WIRING = Wiring(
         SocketRoute("subscribe", "socket"),
         SocketRoute("unsubscribe", "socket"),
         SocketRoute("ping", "socket"),
+        SocketRoute("catchup", "socket"),
     ),
     socket_authorizer="socket_authorizer",
     stream_consumers=(

@@ -72,7 +72,7 @@ def created(limit: LimitQuery = 25, cursor: CursorQuery = None) -> dict[str, Any
 
 @app.get("/assignments/<assignment_id>/progress")
 def progress(
-    assignment_id: str, type: TypeQuery = None, state: StateQuery = None, overdue: OverdueQuery = None
+    assignment_id: str, *, type: TypeQuery = None, state: StateQuery = None, overdue: OverdueQuery = None
 ) -> dict[str, Any]:
     filters = service.Filters(type=type, state=state, overdue=overdue)
     return service.assignment_progress(current_principal(app), assignment_id, filters, now=utc_now())
@@ -81,6 +81,7 @@ def progress(
 @app.get("/agents/<agent_id>/assignments")
 def agent_assignments(
     agent_id: str,
+    *,
     type: TypeQuery = None,
     state: StateQuery = None,
     overdue: OverdueQuery = None,
@@ -94,6 +95,7 @@ def agent_assignments(
 
 @app.get("/me/assignments")
 def my_assignments(
+    *,
     type: TypeQuery = None,
     state: StateQuery = None,
     overdue: OverdueQuery = None,

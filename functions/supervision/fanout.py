@@ -22,9 +22,13 @@ def push_record(record: DynamoDBRecord) -> None:
         outcome = fanout.push_assignment(image, from_item(old) if old else None)
         logger.debug("pushed", extra={"delivered": outcome.delivered, "gone": len(outcome.gone)})
         return
+    if image.get("entity") == "AgentMessage":
+        fanout.push_message(image)
+        return
     if image.get("entity") != "AgentChange":
         return  # the filter criteria keep these out; tolerate them anyway
     outcome = fanout.push(image["organizationId"], fanout.channels_for_change(image), fanout.message_for_change(image))
+    fanout.close_forced_out_sessions(image)
     logger.debug("pushed", extra={"delivered": outcome.delivered, "gone": len(outcome.gone)})
 
 

@@ -7,7 +7,7 @@ event. Replies go back over the management API, as API Gateway has no route resp
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -15,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from contactcenter.access import Principal, permissions_for
 from contactcenter.edge.clock import utc_now
 from contactcenter.errors import DomainError, Unauthorized
-from contactcenter.services import sessions
+from contactcenter.services import fanout, sessions
+from contactcenter.services.supervision import missed_changes
 from contactcenter.store import connections as connection_store
 
 logger = Logger(service="socket")
@@ -73,6 +74,26 @@ def _on_channels(event: dict[str, Any], connection_id: str) -> dict[str, Any]:
     return {"statusCode": 200}
 
 
+class CatchUpMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["catchup"]
+    since: dict[Identifier, Annotated[int, Field(ge=0)]] = Field(max_length=200)
+    request_id: str | None = Field(default=None, alias="requestId", max_length=64)
+
+
+def _on_catch_up(event: dict[str, Any], connection_id: str) -> dict[str, Any]:
+    """A reconnecting client sends the last sequence it holds per agent and gets exactly what it missed."""
+    message = CatchUpMessage.model_validate_json(event.get("body") or "{}")
+    principal = _principal(event)
+    for agent_id, after in sorted(message.since.items()):
+        missed = missed_changes(principal, agent_id, after=after, limit=500)
+        for change in missed["changes"]:
+            _reply(connection_id, fanout.message_for_change(change))
+    _reply(connection_id, {"type": "caughtup", "requestId": message.request_id})
+    return {"statusCode": 200}
+
+
 def _on_ping(event: dict[str, Any], connection_id: str) -> dict[str, Any]:
     _reply(connection_id, {"type": "pong"})
     return {"statusCode": 200}
@@ -87,7 +108,7 @@ def _on_default(event: dict[str, Any], connection_id: str) -> dict[str, Any]:
                 "code": "invalid",
                 "rule": "unknown_action",
                 "field": "action",
-                "message": "send JSON with an action: subscribe, unsubscribe or ping",
+                "message": "send JSON with an action: subscribe, unsubscribe, catchup or ping",
             },
         },
     )
@@ -100,6 +121,7 @@ ROUTES: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
     "subscribe": _on_channels,
     "unsubscribe": _on_channels,
     "ping": _on_ping,
+    "catchup": _on_catch_up,
     "$default": _on_default,
 }
 

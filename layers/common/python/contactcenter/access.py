@@ -87,3 +87,10 @@ def require_same_organization(principal: Principal, organization_id: str) -> Non
     if principal.organization_id != organization_id:
         # Phrased as not-found elsewhere would leak less, but callers never learn other tenants' ids anyway.
         raise Forbidden("this belongs to another organization", rule="other_organization")
+
+
+def may_supervise(principal: Principal, supervised_units: frozenset[str], agent_units: tuple[str, ...]) -> bool:
+    """Administrators act across their organization; supervisors and unit managers on their units' agents."""
+    if principal.has(Permission.ADMINISTRATION):
+        return True
+    return principal.has(Permission.SUPERVISION_ACT) and bool(supervised_units.intersection(agent_units))

@@ -59,6 +59,7 @@ class DayTotals:
     day: str  # the organization's local date, ISO format
     per_status_ms: dict[str, int] = field(default_factory=dict)
     per_reason_ms: dict[str, int] = field(default_factory=dict)
+    entered: dict[str, int] = field(default_factory=dict)  # times each status was entered (for averages)
     first_clock_in: datetime | None = None
     last_clock_in: datetime | None = None
     last_clock_out: datetime | None = None
@@ -149,7 +150,11 @@ def local_day(now: datetime, settings: OrganizationSettings) -> str:
 def accumulate(state: AgentState, *, settings: OrganizationSettings, now: datetime) -> DayTotals:
     """Today's totals with the time in the current status up to `now` added (split at local midnight)."""
     day = local_day(now, settings)
-    totals = state.today if state.today is not None and state.today.day == day else DayTotals(day=day)
+    if state.today is not None and state.today.day == day:
+        totals = state.today
+    else:
+        # A new local day: a status carried over midnight counts as entered once today.
+        totals = DayTotals(day=day, entered={state.status.value: 1} if state.clocked_in else {})
     if state.since is None or not state.clocked_in:
         return totals
     local_midnight = datetime.fromisoformat(day).replace(tzinfo=settings.zone)

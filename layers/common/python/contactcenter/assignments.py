@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
@@ -195,7 +195,7 @@ def new_assignment(
             confirmation_statement, field="confirmationStatement", limit=CONFIRMATION_MAX, required=False
         ),
         comments_allowed=comments_allowed,
-        due_at=due_at,
+        due_at=due_at.astimezone(UTC) if due_at else None,  # times are stored in UTC
         created_by=created_by,
         created_at=now,
     )

@@ -199,6 +199,7 @@ class _Recorder:
         """Close the time in the current status into today's totals, enter `target`, record it."""
         before = self.state
         today = accumulate(before, settings=self.settings, now=at)
+        today = replace(today, entered=today.entered | {target.value: today.entered.get(target.value, 0) + 1})
         after = replace(before, status=target, since=at, reason=reason, note=note, today=today, **fields)  # type: ignore[arg-type]
         if target is Status.AVAILABLE:
             after = replace(after, idle_since=at)

@@ -10,6 +10,7 @@ this request was being decided: that is a race, and the loser gets 409.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -40,8 +41,12 @@ def change_agent(
     actor: Actor,
     now: datetime,
     idempotency_key: str | None = None,
+    guard: Callable[[AgentState], None] | None = None,
 ) -> Answer:
-    """Apply `action` to the agent; a retry with the same idempotency key gets the first answer again."""
+    """Apply `action` to the agent; a retry with the same idempotency key gets the first answer again.
+
+    `guard` checks the caller may act on this agent (a supervisor's units), on the state decided from.
+    """
     settings = organization_store.get_settings(organization_id)
     known = agent_store.known_state(organization_id, agent_id)
     fresh = False
@@ -52,6 +57,8 @@ def change_agent(
                 return Answer(replay.status_code, replay.body, replayed=True)
             fresh = True
         try:
+            if guard is not None:
+                guard(known.state)
             return _decide_and_write(known, action, settings=settings, actor=actor, now=now, key=idempotency_key)
         except agent_store.DuplicateRequest as duplicate:
             return _replayed(duplicate)

@@ -40,14 +40,40 @@ class PushOutcome:
 
 
 def channels_for_change(image: Mapping[str, Any]) -> list[str]:
-    """Who hears about a change to an agent: the agent's unit and the agent's own channel."""
+    """Who hears about a change to an agent: the agent, the unit it happened in and the unit the agent is
+    listed under now (they differ at clock-out), and the queues the agent is in or just left."""
     agent = image.get("agent") or {}
     units = agent.get("units") or []
-    unit = agent.get("unitId") or (units[0] if units else None)
+    listed_under = agent.get("unitId") or (units[0] if units else None)
+    queues = set(agent.get("queues") or [])
+    if (image.get("detail") or {}).get("queue"):
+        queues.add(image["detail"]["queue"])
     channels = [connection_store.agent_channel(image["agentId"])]
-    if unit:
-        channels.append(connection_store.unit_channel(unit))
+    channels += [connection_store.unit_channel(u) for u in sorted({image.get("unitId"), listed_under} - {None})]
+    channels += [connection_store.queue_channel(q) for q in sorted(queues)]
     return channels
+
+
+def push_message(image: Mapping[str, Any]) -> PushOutcome:
+    """A supervisor's message, to the agent's own connections."""
+    message = {
+        "type": "agent.message",
+        **{k: image.get(k) for k in ("agentId", "messageId", "at", "fromId", "fromName", "text")},
+    }
+    return push(image["organizationId"], [connection_store.agent_channel(image["agentId"])], message)
+
+
+def close_forced_out_sessions(image: Mapping[str, Any]) -> int:
+    """A supervisor forced the agent AWAY: after the push, the agent's open sessions are closed."""
+    if image.get("toStatus") != "AWAY" or image.get("actorKind") != "supervisor" or image.get("kind") != "status":
+        return 0
+    connection_ids = connection_store.subscribers(
+        image["organizationId"], [connection_store.agent_channel(image["agentId"])]
+    )
+    for connection_id in sorted(connection_ids):
+        connection_store.disconnect(connection_id)
+        connection_store.close_connection_records(connection_id)
+    return len(connection_ids)
 
 
 def message_for_change(image: Mapping[str, Any]) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from contactcenter.agents import (
     WorkState,
 )
 from contactcenter.environment import environment
-from contactcenter.errors import Conflict
+from contactcenter.errors import Conflict, Invalid
 from contactcenter.organization import Channel, OrganizationSettings
 from contactcenter.status import is_routable
 from contactcenter.statuses import Platform, Status
@@ -295,6 +295,7 @@ def _queue_login_writes(
             "displayName": after.display_name,
             "status": after.status.value,
             "idleSince": idle,
+            "agent": state_view(after),  # the queue dashboard reads these rows with no other request
             "gsi2pk": queue_partition(after.organization_id, queue),
             "gsi2sk": f"{flag}#{idle}#{after.agent_id}",
         }
@@ -415,6 +416,7 @@ def today_to_map(today: DayTotals | None) -> dict[str, Any] | None:
         "day": today.day,
         "perStatusMs": today.per_status_ms,
         "perReasonMs": today.per_reason_ms,
+        "entered": today.entered,
         "firstClockIn": _iso(today.first_clock_in),
         "lastClockIn": _iso(today.last_clock_in),
         "lastClockOut": _iso(today.last_clock_out),
@@ -428,6 +430,7 @@ def _today_from_map(values: Mapping[str, Any] | None) -> DayTotals | None:
         day=values["day"],
         per_status_ms={k: int(v) for k, v in values.get("perStatusMs", {}).items()},
         per_reason_ms={k: int(v) for k, v in values.get("perReasonMs", {}).items()},
+        entered={k: int(v) for k, v in values.get("entered", {}).items()},
         first_clock_in=_time(values.get("firstClockIn")),
         last_clock_in=_time(values.get("lastClockIn")),
         last_clock_out=_time(values.get("lastClockOut")),
@@ -599,3 +602,78 @@ def history_from_item(values: Mapping[str, Any]) -> HistoryEntry:
         unit_id=values.get("unitId"),
         detail={k: str(v) for k, v in (values.get("detail") or {}).items()},
     )
+
+
+# --- dashboards: one query per page --------------------------------------------------------------
+
+
+def _cursor_out(last_key: Mapping[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    import base64
+
+    return base64.urlsafe_b64encode(json.dumps(last_key, separators=(",", ":")).encode()).decode()
+
+
+def _cursor_in(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    import base64
+
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise Invalid("the page cursor is not one this API gave", field="cursor", rule="bad_cursor") from error
+    if not isinstance(value, dict):
+        raise Invalid("the page cursor is not one this API gave", field="cursor", rule="bad_cursor")
+    return value
+
+
+def _query_page(query: dict[str, Any], cursor: str | None, client: Any) -> tuple[list[dict[str, Any]], str | None]:
+    start = _cursor_in(cursor)
+    if start is not None:
+        query["ExclusiveStartKey"] = start
+    try:
+        response = client.query(**query)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ValidationException":
+            # A cursor from another partition (unit, queue or organization) does not fit this query.
+            raise Invalid("the page cursor does not belong to this list", field="cursor", rule="bad_cursor") from error
+        raise translate(error, conflict_message="") from error
+    return [from_item(item) for item in response.get("Items", [])], _cursor_out(response.get("LastEvaluatedKey"))
+
+
+def agents_of_unit(
+    organization_id: str, unit_id: str, *, limit: int, cursor: str | None = None, client: Any = None
+) -> tuple[list[AgentState], str | None]:
+    client = client or clients.dynamodb()
+    rows, next_cursor = _query_page(
+        {
+            "TableName": _table(),
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :unit",
+            "ExpressionAttributeValues": {":unit": {"S": unit_partition(organization_id, unit_id)}},
+            "Limit": limit,
+        },
+        cursor,
+        client,
+    )
+    return [state_from_item(row) for row in rows], next_cursor
+
+
+def agents_in_queue(
+    organization_id: str, queue_id: str, *, limit: int, cursor: str | None = None, client: Any = None
+) -> tuple[list[AgentState], str | None]:
+    client = client or clients.dynamodb()
+    rows, next_cursor = _query_page(
+        {
+            "TableName": _table(),
+            "IndexName": "gsi2",
+            "KeyConditionExpression": "gsi2pk = :queue",
+            "ExpressionAttributeValues": {":queue": {"S": queue_partition(organization_id, queue_id)}},
+            "Limit": limit,
+        },
+        cursor,
+        client,
+    )
+    return [state_from_item(row["agent"]) for row in rows if row.get("agent")], next_cursor

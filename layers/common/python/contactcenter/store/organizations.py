@@ -22,6 +22,7 @@ from contactcenter.store import clients
 from contactcenter.store.items import from_item, to_item, translate
 
 _cache: dict[str, tuple[float, OrganizationSettings]] = {}
+_people: dict[tuple[str, str], tuple[float, Person]] = {}
 
 
 def _settings_key(organization_id: str) -> dict[str, Any]:
@@ -85,14 +86,20 @@ def put_settings(settings: OrganizationSettings, *, expected_version: int | None
     _cache.pop(settings.organization_id, None)
 
 
-def get_person(organization_id: str, user_id: str, *, client: Any = None) -> Person:
+def get_person(organization_id: str, user_id: str, *, client: Any = None, cached: bool = False) -> Person:
+    """`cached` allows an answer read here a few seconds ago (who supervises what changes rarely)."""
+    hit = _people.get((organization_id, user_id))
+    if cached and hit and hit[0] > time.monotonic():
+        return hit[1]
     client = client or clients.dynamodb()
     item = client.get_item(
         TableName=environment().table_name, Key=_person_key(organization_id, user_id), ConsistentRead=True
     ).get("Item")
     if not item:
         raise NotFound(f"no person {user_id!r} in this organization", rule="unknown_person")
-    return Person.model_validate(json.loads(from_item(item)["person"]))
+    person = Person.model_validate(json.loads(from_item(item)["person"]))
+    _people[(organization_id, user_id)] = (time.monotonic() + environment().settings_cache_seconds, person)
+    return person
 
 
 def put_person(person: Person, *, client: Any = None) -> None:
@@ -133,3 +140,4 @@ def list_people(organization_id: str, *, client: Any = None) -> list[Person]:
 
 def forget_cached_settings() -> None:
     _cache.clear()
+    _people.clear()
