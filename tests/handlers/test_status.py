@@ -23,8 +23,15 @@ class Client:
     def __init__(self, context: Any, user: str, *roles: str, org: str = "acme") -> None:
         self.context, self.claims = context, claims_for(user, org, *(roles or ("AGENT",)))
 
-    def call(self, method: str, path: str, route: str | None = None, body: Any = None,
-             headers: dict[str, str] | None = None, query: dict[str, str] | None = None) -> dict[str, Any]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        route: str | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         event = http_event(method, path, route=route, body=body, claims=self.claims, headers=headers, query=query)
         module = clock if path.startswith("/me/clock") else status
         return module.handler(event, self.context)
@@ -33,11 +40,17 @@ class Client:
         return self.call("POST", "/me/clock-in", body={"platform": "web", **body})
 
     def set_status(self, status_: str, reason: str | None = None, **extra: Any) -> dict[str, Any]:
-        return self.call("PUT", "/me/status", body={"status": status_, **({"reason": reason} if reason else {}), **extra})
+        return self.call(
+            "PUT", "/me/status", body={"status": status_, **({"reason": reason} if reason else {}), **extra}
+        )
 
     def work(self, item: str, kind: str, **extra: Any) -> dict[str, Any]:
-        return self.call("POST", f"/me/work-items/{item}/events", route="/me/work-items/{itemId}/events",
-                         body={"type": kind, **extra})
+        return self.call(
+            "POST",
+            f"/me/work-items/{item}/events",
+            route="/me/work-items/{itemId}/events",
+            body={"type": kind, **extra},
+        )
 
     def queue(self, queue_id: str, action: str) -> dict[str, Any]:
         return self.call("POST", f"/me/queues/{queue_id}/{action}", route=f"/me/queues/{{queueId}}/{action}")
@@ -121,8 +134,10 @@ def test_work_moves_agent_to_active_then_wrap_up_then_next_status(ana: Client) -
     ana.clock_in()
     accepted = body_of(ana.work("call-1", "accepted", channel="voice", queueId="support-line", reference="T-9"))
     assert accepted["agent"]["status"] == "ACTIVE"
-    assert accepted["agent"]["workItems"][0] | {"itemId": "call-1", "reference": "T-9"} == accepted["agent"][
-        "workItems"][0]
+    assert (
+        accepted["agent"]["workItems"][0] | {"itemId": "call-1", "reference": "T-9"}
+        == accepted["agent"]["workItems"][0]
+    )
     refused = ana.set_status("UNAVAILABLE", "BREAK")
     assert _error(refused)["rule"] == "status_set_automatically"
     assert ana.call("PUT", "/me/next-status", body={"status": "UNAVAILABLE", "reason": "BREAK"})["statusCode"] == 200
@@ -133,9 +148,7 @@ def test_work_moves_agent_to_active_then_wrap_up_then_next_status(ana: Client) -
     assert (done["status"], done["reason"], done["nextStatus"]) == ("UNAVAILABLE", "BREAK", None)
 
 
-def test_elapsed_wrap_up_reads_as_over_and_the_sweep_records_it_at_that_moment(
-    ana: Client, context: Any
-) -> None:
+def test_elapsed_wrap_up_reads_as_over_and_the_sweep_records_it_at_that_moment(ana: Client, context: Any) -> None:
     ana.clock_in()
     ana.work("call-1", "accepted", channel="voice", queueId="support-line")
     wrap = body_of(ana.work("call-1", "ended"))["agent"]
@@ -148,7 +161,10 @@ def test_elapsed_wrap_up_reads_as_over_and_the_sweep_records_it_at_that_moment(
     assert sweep.handler(event, context) == {"settled": 0}
     entries = body_of(ana.call("GET", "/me/history"))["entries"]
     assert (entries[0]["fromStatus"], entries[0]["toStatus"], entries[0]["actorKind"]) == (
-        "WRAP_UP", "AVAILABLE", "system")
+        "WRAP_UP",
+        "AVAILABLE",
+        "system",
+    )
     assert datetime.fromisoformat(entries[0]["at"]) == ends_at
 
 
@@ -181,8 +197,9 @@ def test_stop_new_and_resume_only_while_active(ana: Client) -> None:
     assert body_of(ana.call("POST", "/me/resume"))["agent"]["stopNew"] is False
 
 
-def test_routable_agents_longest_idle_first_in_one_query(acme: Organization, context: Any,
-                                                        requests_counted: RequestCounter) -> None:
+def test_routable_agents_longest_idle_first_in_one_query(
+    acme: Organization, context: Any, requests_counted: RequestCounter
+) -> None:
     ana, ben = Client(context, "ana"), Client(context, "ben")
     router = Client(context, "router-1", "INTEGRATION")
     for agent in (ben, ana):
@@ -205,13 +222,15 @@ def test_integration_reports_work_for_an_agent_of_its_organization(acme: Organiz
     Client(context, "ana").clock_in()
     router = Client(context, "router-1", "INTEGRATION")
     route = "/agents/{agentId}/work-items/{itemId}/events"
-    response = router.call("POST", "/agents/ana/work-items/case-1/events", route=route,
-                           body={"type": "accepted", "channel": "case"})
+    response = router.call(
+        "POST", "/agents/ana/work-items/case-1/events", route=route, body={"type": "accepted", "channel": "case"}
+    )
     assert body_of(response)["agent"]["status"] == "ACTIVE"
     assert body_of(response)["changes"][0]["actorKind"] == "system"
     other = Client(context, "router-2", "INTEGRATION", org="globex")
-    missing = other.call("POST", "/agents/ana/work-items/case-2/events", route=route,
-                         body={"type": "accepted", "channel": "case"})
+    missing = other.call(
+        "POST", "/agents/ana/work-items/case-2/events", route=route, body={"type": "accepted", "channel": "case"}
+    )
     assert missing["statusCode"] == 404
 
 
