@@ -15,6 +15,8 @@ $(VENV)/.installed: pyproject.toml uv.lock
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet uv==0.13.8
 	$(UV) sync --frozen --inexact --compile-bytecode --quiet
+	# The shared layer and the repository root on the path, as Lambda's /opt/python and task root are.
+	$(PY) -c 'import pathlib, sysconfig; root = pathlib.Path.cwd(); pathlib.Path(sysconfig.get_paths()["purelib"], "contactcenter.pth").write_text(f"{root}/layers/common/python\n{root}\n")'
 	touch $@
 
 dev: install  ## start the local stack with demo data
