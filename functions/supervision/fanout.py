@@ -34,4 +34,5 @@ def push_record(record: DynamoDBRecord) -> None:
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=push_record, processor=processor, context=context)
+    response = process_partial_response(event=event, record_handler=push_record, processor=processor, context=context)
+    return dict(response)

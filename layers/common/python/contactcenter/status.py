@@ -8,8 +8,10 @@ naming the rule. Services store the result in one transaction, conditional on th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from contactcenter.agents import (
     Actor,
@@ -208,7 +210,10 @@ class _Recorder:
         if target is not Status.WRAP_UP:
             after = replace(after, wrap_up_ends_at=None, wrap_up_queue=None)
         if target is Status.AWAY:
-            after = replace(after, today=replace(today, last_clock_out=at), unit_id=None, queues=(), next_status=None)
+            # Clocked out holds nothing, not even an offer (rejecting it would otherwise clock the agent back in).
+            after = replace(
+                after, today=replace(today, last_clock_out=at), unit_id=None, queues=(), next_status=None, work_items=()
+            )
         self.record(after, EntryKind.STATUS, actor=actor, at=at, before=before, detail=detail)
 
     def record(
@@ -363,6 +368,8 @@ def _set_next_status(recorder: _Recorder, action: SetNextStatus, actor: Actor, n
         raise Conflict(f"the policy does not allow {action.status} after work", rule="transition_not_allowed")
     pending = NextStatus(action.status, reason, note, requested_by=actor, requested_at=now)
     detail = {"nextStatus": action.status.value, "nextReason": reason or ""}
+    if note:
+        detail["nextNote"] = note
     if state.next_status is not None:
         detail["replaced"] = state.next_status.status.value
     recorder.record(replace(state, next_status=pending), EntryKind.NEXT_STATUS, actor=actor, at=now, detail=detail)
@@ -438,7 +445,7 @@ def _offer_work(recorder: _Recorder, action: OfferWork, actor: Actor, now: datet
     if state.item(action.item_id) is not None:
         raise Conflict("this work item is already with the agent", field="itemId", rule="duplicate_item")
     item = WorkItem(action.item_id, action.channel, WorkState.OFFERED, now, action.reference, action.queue_id)
-    detail = {"item": action.item_id, "workAction": "offered"}
+    detail = _item_detail(item, "offered")
     recorder.record(
         replace(state, work_items=(*state.work_items, item)),
         EntryKind.WORK,
@@ -464,7 +471,7 @@ def _accept_work(recorder: _Recorder, action: AcceptWork, actor: Actor, now: dat
         action.queue_id or (existing.queue_id if existing else None),
     )
     others = tuple(i for i in state.work_items if i.item_id != action.item_id)
-    detail = {"item": action.item_id, "workAction": "accepted"}
+    detail = _item_detail(item, "accepted")
     if state.status is Status.ACTIVE:
         recorder.record(
             replace(state, work_items=(*others, item), idle_since=now),
@@ -490,6 +497,8 @@ def _reject_work(recorder: _Recorder, action: RejectWork, actor: Actor, now: dat
     if state.status in WORKING:
         # Busy with other work: the break comes when that work is over (unless the agent chose otherwise).
         pending = state.next_status or NextStatus(Status.UNAVAILABLE, "BREAK", None, Actor.system(), now)
+        if state.next_status is None:
+            detail |= {"nextStatus": pending.status.value, "nextReason": "BREAK"}
         recorder.record(
             replace(state, work_items=remaining, next_status=pending),
             EntryKind.WORK,
@@ -513,18 +522,32 @@ def _end_work(recorder: _Recorder, action: EndWork, actor: Actor, now: datetime)
         return
     seconds, _ = recorder.settings.wrap_up_for(item.queue_id)
     if seconds > 0:
+        ends_at = now + timedelta(seconds=seconds)
+        detail["wrapUpEndsAt"] = ends_at.isoformat(timespec="milliseconds")
+        if item.queue_id:
+            detail["wrapUpQueue"] = item.queue_id
         recorder.move(
             Status.WRAP_UP,
             actor=Actor.system(),
             at=now,
             detail=detail,
             work_items=remaining,
-            wrap_up_ends_at=now + timedelta(seconds=seconds),
+            wrap_up_ends_at=ends_at,
             wrap_up_queue=item.queue_id,
         )
         return
     recorder.state = replace(state, work_items=remaining)
     _finish_work(recorder, Actor.system(), now, detail=detail)
+
+
+def _item_detail(item: WorkItem, work_action: str) -> dict[str, str]:
+    """What the history needs to rebuild the item (replay.py): the channel counts for routing."""
+    detail = {"item": item.item_id, "workAction": work_action, "channel": item.channel.value}
+    if item.queue_id:
+        detail["queueId"] = item.queue_id
+    if item.reference:
+        detail["reference"] = item.reference
+    return detail
 
 
 def _end_wrap_up(recorder: _Recorder, action: EndWrapUp, actor: Actor, now: datetime) -> None:
@@ -554,7 +577,8 @@ def _finish_work(recorder: _Recorder, actor: Actor, at: datetime, detail: dict[s
         )
 
 
-_RULES = {
+# One rule per action; each takes (recorder, action, actor, now).
+_RULES: dict[type, Callable[[_Recorder, Any, Actor, datetime], None]] = {
     ClockIn: _clock_in,
     ClockOut: _clock_out,
     SetStatus: _set_status,

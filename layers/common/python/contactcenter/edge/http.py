@@ -29,7 +29,7 @@ STATUS_CODES: Mapping[type[DomainError], int] = {
 def status_code_for(error: DomainError) -> int:
     for kind in type(error).__mro__:
         if kind in STATUS_CODES:
-            return STATUS_CODES[kind]  # type: ignore[index]
+            return STATUS_CODES[kind]
     return 400
 
 

@@ -49,7 +49,8 @@ def channels_for_change(image: Mapping[str, Any]) -> list[str]:
     if (image.get("detail") or {}).get("queue"):
         queues.add(image["detail"]["queue"])
     channels = [connection_store.agent_channel(image["agentId"])]
-    channels += [connection_store.unit_channel(u) for u in sorted({image.get("unitId"), listed_under} - {None})]
+    units_heard = {unit for unit in (image.get("unitId"), listed_under) if isinstance(unit, str)}
+    channels += [connection_store.unit_channel(unit) for unit in sorted(units_heard)]
     channels += [connection_store.queue_channel(q) for q in sorted(queues)]
     return channels
 
