@@ -212,6 +212,9 @@ WIRING = Wiring(
         HttpRoute("GET", "/me/assignments/{assignmentId}", "assignments", "engage", "Open an assignment"),
         HttpRoute("POST", "/me/assignments/{assignmentId}/save", "assignments", "engage", "Save (state follows)"),
         HttpRoute("POST", "/me/assignments/{assignmentId}/close", "assignments", "engage", "Close: no change"),
+        HttpRoute("POST", "/reports/jobs", "reports", "reports.request", "Ask for a report: 202 and a job id"),
+        HttpRoute("GET", "/reports/jobs/{jobId}", "reports", "reports.request", "A job's progress, then links"),
+        HttpRoute("GET", "/reports/files", "reports", "reports.read", "Daily report files of a period, links"),
     ),
     socket_routes=(
         SocketRoute("$connect", "socket"),
@@ -234,6 +237,14 @@ WIRING = Wiring(
                 # A saved assignment is an update of the agent's copy, not a new item.
                 {"eventName": ["MODIFY"], "dynamodb": {"NewImage": {"entity": {"S": ["Assignment"]}}}},
             ),
+        ),
+        StreamConsumer(
+            "reports",
+            filters=({"eventName": ["INSERT"], "dynamodb": {"NewImage": {"entity": {"S": ["ReportJob"]}}}},),
+            batch_size=1,  # one job per invocation: each gets the function's whole time and memory
+            retry_attempts=2,
+            bisect_on_error=False,
+            parallelization_factor=4,  # jobs landing on one shard run side by side, not one after another
         ),
     ),
     schedules=(

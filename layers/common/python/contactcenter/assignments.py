@@ -58,7 +58,6 @@ TARGETS_MAX = 1000
 PAGE_MAX = 100
 
 ASSIGNMENT_ID = re.compile(r"^[0-9]{17}-[0-9a-f]{8,32}$")  # creation time first: ids sort newest last
-_PERSON_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,128}$")
 
 
 # --- who sees which type -------------------------------------------------------------------------
@@ -302,8 +301,7 @@ def resolve_targets(
         if foreign:
             raise Forbidden(f"you do not supervise {foreign}", field="unitIds", rule="unit_not_supervised")
     agents = {p.user_id: p for p in people if is_agent(p)}
-    malformed = [a for a in agent_ids if not _PERSON_ID.match(a)]
-    unknown_agents = sorted(set(malformed) | (set(agent_ids) - set(agents)))
+    unknown_agents = sorted(set(agent_ids) - set(agents))
     if unknown_agents:
         raise Invalid(f"unknown agents {unknown_agents[:10]}", field="agentIds", rule="unknown_agent")
     if not whole_organization:
@@ -314,7 +312,8 @@ def resolve_targets(
             )
     wanted = set(agent_ids) | {p.user_id for p in agents.values() if set(p.units) & set(unit_ids)}
     if not wanted:
-        raise Invalid("no agents to assign to", field="agentIds", rule="no_agents")
+        field = "unitIds" if unit_ids else "agentIds"
+        raise Invalid("no agents to assign to", field=field, rule="no_agents")
     if len(wanted) > TARGETS_MAX:
         raise Invalid(f"at most {TARGETS_MAX} agents at once", field="agentIds", rule="too_many")
     return [agents[a] for a in sorted(wanted)]
@@ -338,7 +337,7 @@ def may_follow_agent(agent: Person, *, viewer: Person | None, whole_organization
 
 @dataclass(frozen=True)
 class Selection:
-    """Filters of a list; `types` None means every visible type."""
+    """Filters of a list: the types to show (the visible ones unless one was asked for), state, overdue."""
 
     types: frozenset[AssignmentType]
     state: AssignmentState | None = None

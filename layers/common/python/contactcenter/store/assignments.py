@@ -220,7 +220,7 @@ def _query_all(client: Any, **query: Any) -> Iterator[dict[str, Any]]:
 
 
 def agent_copies(organization_id: str, agent_id: str, *, client: Any = None) -> list[AgentAssignment]:
-    """Every copy of one agent, newest first: one request while they fit in 1 MB (~4,000 copies)."""
+    """Every copy of one agent, newest first: one request while they fit in 1 MB (see docs/assignments.md)."""
     client = client or clients.dynamodb()
     items = _query_all(
         client,
