@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contactcenter.organization import OrganizationSettings, Unit
+from contactcenter.organization import OrganizationSettings, Queue, QueueKind, Unit
 from contactcenter.people import Person
 from contactcenter.services.administration import register_organization, register_person
 
@@ -28,6 +28,12 @@ SETTINGS = OrganizationSettings(
     name="Demo Contact Center",
     time_zone="Europe/Rome",
     units=(Unit(unit_id="sales", name="Sales"), Unit(unit_id="support", name="Support")),
+    queues=(
+        Queue(queue_id="sales-line", name="Sales line", kind=QueueKind.QUEUE),
+        Queue(queue_id="support-chat", name="Support chat", kind=QueueKind.CHAT),
+        Queue(queue_id="winback", name="Win-back campaign", kind=QueueKind.CAMPAIGN),
+    ),
+    wrap_up_seconds=20,
 )
 
 DEMO_USERS: tuple[DemoUser, ...] = (
@@ -35,6 +41,9 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("agent-bruno", "bruno", ORGANIZATION_ID, ("AGENT",), "Bruno Agent", units=("sales",)),
     DemoUser("agent-chiara", "chiara", ORGANIZATION_ID, ("AGENT",), "Chiara Agent", units=("support",)),
     DemoUser("agent-dev", "dev", ORGANIZATION_ID, ("AGENT",), "Dev Agent", units=("sales", "support")),
+    DemoUser("agent-elena", "elena", ORGANIZATION_ID, ("AGENT",), "Elena Agent", units=("support",)),
+    DemoUser("agent-franco", "franco", ORGANIZATION_ID, ("AGENT",), "Franco Agent", units=("sales",)),
+    DemoUser("agent-gina", "gina", ORGANIZATION_ID, ("AGENT",), "Gina Agent", units=("sales",)),
     DemoUser(
         "sup-sofia",
         "sofia",
@@ -50,6 +59,14 @@ DEMO_USERS: tuple[DemoUser, ...] = (
         ("SUPERVISOR",),
         "Marco Supervisor",
         supervised_units=("support",),
+    ),
+    DemoUser(
+        "mgr-ugo",
+        "ugo",
+        ORGANIZATION_ID,
+        ("UNIT_MANAGER",),
+        "Ugo Unit Manager",
+        supervised_units=("sales", "support"),
     ),
     DemoUser("admin-ada", "ada", ORGANIZATION_ID, ("ADMIN",), "Ada Administrator"),
     DemoUser("fin-fabio", "fabio", ORGANIZATION_ID, ("FINANCE",), "Fabio Finance"),
