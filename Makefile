@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 PYTHON ?= python3
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .PHONY: install dev test lint unit handlers e2e infra-test bench openapi synth layer deploy clean

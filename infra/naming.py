@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+CDK_JSON = REPO_ROOT / "cdk.json"
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 COMMON_LAYER_DIR = REPO_ROOT / "layers" / "common"
 # `make layer` installs the pinned runtime dependencies (arm64, cp313) here.

@@ -65,9 +65,7 @@ class Functions(Construct):
                 description="Pinned runtime dependencies (Powertools, pydantic, PyJWT) for arm64",
             ),
         ]
-        self.by_name: dict[str, lambda_.Function] = {
-            row.name: self._function(row) for row in wiring.functions
-        }
+        self.by_name: dict[str, lambda_.Function] = {row.name: self._function(row) for row in wiring.functions}
 
     def _function(self, row: Function) -> lambda_.Function:
         name = naming.construct_id(row.name)
@@ -100,8 +98,13 @@ class Functions(Construct):
         acknowledge(
             role,
             wildcard_resource("*"),
-            "X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions "
-            "(and dynamodb:ListStreams, granted to stream consumers, neither).",
+            "Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.",
+        )
+        acknowledge(
+            function,
+            "AwsSolutions-L1",
+            "Pinned to Python 3.13 on purpose: the dependencies layer's compiled wheels (pydantic-core, "
+            "cryptography) are built for cp313 by `make layer`; 3.14 is an upgrade of both together.",
         )
         self._grant(row, function, role)
         return function
@@ -136,7 +139,7 @@ class Functions(Construct):
             acknowledge(
                 role,
                 wildcard_resource(f"{attribute(table)}/index/*"),
-                "Queries on the table's own global secondary indexes (gsi1, gsi2); scoped to this table.",
+                "Queries on this table's own global secondary indexes, whose ARNs end in index/<name>.",
             )
         if row.bucket_access != "none":
             self._grant_bucket(row.bucket_access, role)
@@ -150,15 +153,11 @@ class Functions(Construct):
         # Explicit actions: Bucket.grant_read_write would add wildcard actions (s3:GetObject*, s3:List*).
         bucket: s3.Bucket = self._data.report_bucket
         role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=list(_BUCKET_ACTIONS[access]), resources=[bucket.arn_for_objects("*")]
-            )
+            iam.PolicyStatement(actions=list(_BUCKET_ACTIONS[access]), resources=[bucket.arn_for_objects("*")])
         )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn])
-        )
+        role.add_to_principal_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
         acknowledge(
             role,
             wildcard_resource(f"{attribute(bucket)}/*"),
-            "Report files are objects under keys chosen at run time (organization/date); only this bucket.",
+            "Report files are objects whose keys are chosen at run time; the grant covers this bucket only.",
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
@@ -36,6 +38,8 @@ ACCESS_LOG_FIELDS = {
 
 
 class HttpApi(Construct):
+    """Also hands each routed function ROUTE_PERMISSIONS: its route keys and the permission each needs."""
+
     def __init__(
         self,
         scope: Construct,
@@ -80,6 +84,13 @@ class HttpApi(Construct):
             )
             for name in dict.fromkeys(route.function for route in routes)
         }
+        for name in lambda_integrations:
+            # The edge authorizes by the permission the wiring table names for each route key and
+            # refuses a route it was not given (contactcenter.edge.http.serve).
+            permissions = {route.route_key: route.permission for route in routes if route.function == name}
+            functions[name].add_environment(
+                "ROUTE_PERMISSIONS", json.dumps(permissions, separators=(",", ":"), sort_keys=True)
+            )
         for route in routes:
             apigwv2.HttpRoute(
                 self,
@@ -90,4 +101,3 @@ class HttpApi(Construct):
                 authorizer=authorizer,
             )
         self.url = self.api.api_endpoint
-

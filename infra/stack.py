@@ -1,0 +1,73 @@
+"""The stack composes the constructs; everything per route, function, consumer or schedule comes
+from the wiring table (infra/wiring.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from infra.constructs.alarms import Alarms
+from infra.constructs.data import Data
+from infra.constructs.functions import Functions
+from infra.constructs.http_api import HttpApi
+from infra.constructs.identity import Identity
+from infra.constructs.schedules import Schedules
+from infra.constructs.socket_api import SocketApi
+from infra.constructs.streams import Streams
+from infra.wiring import WIRING, Wiring
+
+
+class ContactCenterStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        dependencies_layer_dir: Path,
+        auth_domain_prefix: str | None = None,
+        wiring: Wiring = WIRING,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.wiring = wiring
+        self.data = data = Data(self, "Data", definition=wiring.table)
+        self.identity = identity = Identity(self, "Identity", domain_prefix=auth_domain_prefix)
+        self.functions = functions = Functions(
+            self,
+            "Functions",
+            wiring=wiring,
+            data=data,
+            identity=identity,
+            dependencies_layer_dir=dependencies_layer_dir,
+        ).by_name
+        self.http_api = http_api = HttpApi(
+            self, "HttpApi", routes=wiring.http_routes, functions=functions, identity=identity
+        )
+        self.socket_api = socket_api = SocketApi(self, "SocketApi", wiring=wiring, functions=functions)
+        self.streams = streams = Streams(
+            self,
+            "Streams",
+            consumers=wiring.stream_consumers,
+            table=data.table,
+            functions=functions,
+        )
+        self.schedules = schedules = Schedules(self, "Schedules", schedules=wiring.schedules, functions=functions)
+        self.alarms = Alarms(
+            self,
+            "Alarms",
+            functions=functions,
+            consumers=streams.consumers,
+            dead_letter_queues={"schedules": schedules.dead_letters},
+        )
+
+        CfnOutput(self, "HttpApiUrl", value=http_api.url)
+        CfnOutput(self, "WebSocketUrl", value=socket_api.url)
+        CfnOutput(self, "UserPoolId", value=identity.user_pool.user_pool_id)
+        CfnOutput(self, "PeopleClientId", value=identity.people_client.user_pool_client_id)
+        CfnOutput(self, "IntegrationClientId", value=identity.integration_client.user_pool_client_id)
+        CfnOutput(self, "TokenEndpoint", value=f"{identity.domain.base_url()}/oauth2/token")
+        CfnOutput(self, "ReportBucketName", value=data.report_bucket.bucket_name)
+        CfnOutput(self, "TableName", value=data.table.table_name)
