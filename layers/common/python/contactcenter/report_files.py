@@ -20,11 +20,21 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from contactcenter.attendance import AgentDay, SessionPart, SupervisorAction, day_of
-from contactcenter.intervals import STATUS_ORDER, IntervalRow
+from contactcenter.attendance import (
+    AgentDay,
+    AgentHistory,
+    Day,
+    SessionPart,
+    SupervisorAction,
+    attend,
+    day_of,
+    supervisor_actions,
+)
+from contactcenter.intervals import STATUS_ORDER, IntervalRow, intervals
 
 FORMAT_VERSION = 1
 ATTENDANCE = "attendance.csv"
@@ -115,7 +125,13 @@ class CsvBuilder:
 
 
 def _time(seconds: int | None, zone: ZoneInfo) -> str:
-    return "" if seconds is None else datetime.fromtimestamp(seconds, zone).isoformat()
+    return "" if seconds is None else _local_time(seconds, zone)
+
+
+@lru_cache(maxsize=1 << 16)
+def _local_time(seconds: int, zone: ZoneInfo) -> str:
+    # Interval bounds and shift starts repeat across thousands of agents; formatting dominated rendering.
+    return datetime.fromtimestamp(seconds, zone).isoformat()
 
 
 def _text(value: str | None) -> str:
@@ -249,6 +265,71 @@ def intervals_file(rows: Iterable[IntervalRow], zone: ZoneInfo) -> ReportFile:
     builder = CsvBuilder(INTERVALS, INTERVAL_HEADER)
     builder.add(interval_row(row, zone) for row in rows)
     return builder.file()
+
+
+# --- one compilation, agent by agent -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgentReport:
+    """Everything one agent contributes to a report (computed apart, so agents can be worked on in parallel)."""
+
+    days: list[AgentDay]
+    sessions: list[list[object]]  # rendered rows
+    actions: list[SupervisorAction]
+    intervals: list[list[object]]  # rendered rows
+
+
+def agent_report(
+    history: AgentHistory,
+    days: Sequence[Day],
+    zone: ZoneInfo,
+    *,
+    until: int | None = None,
+    interval_minutes: int | None = None,
+) -> AgentReport:
+    attendance = attend(history, days, until=until)
+    return AgentReport(
+        days=attendance.days,
+        sessions=[session_row(part, zone) for part in attendance.sessions],
+        actions=[action for day in days for action in supervisor_actions(history, day, until=until)],
+        intervals=[
+            interval_row(row, zone) for day in days for row in intervals(history, day, interval_minutes, until=until)
+        ]
+        if interval_minutes
+        else [],
+    )
+
+
+class Compilation:
+    """The files of one report, fed agent by agent in the order the rows should appear (by agent id):
+    attendance, sessions and intervals by agent, then date and time; supervisor actions by time."""
+
+    def __init__(self, zone: ZoneInfo, reasons: Sequence[str], *, interval_minutes: int | None = None) -> None:
+        self.zone = zone
+        self.reasons = reasons
+        self._days: list[AgentDay] = []
+        self._actions: list[SupervisorAction] = []
+        self._sessions = CsvBuilder(SESSIONS, SESSION_HEADER)
+        self._intervals = CsvBuilder(INTERVALS, INTERVAL_HEADER) if interval_minutes else None
+
+    def add(self, report: AgentReport) -> None:
+        self._days.extend(report.days)
+        self._actions.extend(report.actions)
+        self._sessions.add(report.sessions)
+        if self._intervals is not None:
+            self._intervals.add(report.intervals)
+
+    def files(self) -> list[ReportFile]:
+        actions = sorted(self._actions, key=lambda a: (a.at, a.agent_id, a.sequence))
+        files = [
+            attendance_file(self._days, self.zone, self.reasons),
+            self._sessions.file(),
+            supervisor_actions_file(actions, self.zone),
+        ]
+        if self._intervals is not None:
+            files.append(self._intervals.file())
+        return files
 
 
 # --- manifest.json -------------------------------------------------------------------------------

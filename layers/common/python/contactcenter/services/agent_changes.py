@@ -4,15 +4,15 @@ The write is one DynamoDB transaction (state + history entries + queue logins + 
 conditional on the revision of the state it was decided from. Where this execution environment already
 holds the agent's latest state (it handled the last change), the change costs that one request; else
 one read comes first. A stale starting point is never written over the truth: the failed condition
-returns the current item, and the change is decided again on it, once, unless the item changed while
-this request was being decided: that is a race, and the loser gets 409.
+returns the current item (as good as a fresh read), and the change is decided again on it. If the item
+moves again between that read and the second write, another change won the race: 409.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from contactcenter.agents import Actor, AgentState
@@ -21,9 +21,6 @@ from contactcenter.organization import OrganizationSettings
 from contactcenter.status import Action, allowed_statuses, decide, settled
 from contactcenter.store import agents as agent_store
 from contactcenter.store import organizations as organization_store
-
-# A change written this close before ours began raced with it (clocks of two environments differ a little).
-RACE_WINDOW = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -63,8 +60,8 @@ def change_agent(
         except agent_store.DuplicateRequest as duplicate:
             return _replayed(duplicate)
         except agent_store.StaleState as stale:
-            if fresh or _raced(stale.current, now):
-                break
+            if fresh:
+                break  # decided on what was stored a moment ago, and it moved: a race, this one lost
             known, fresh = stale.current, True
         except DomainError:
             if fresh:
@@ -104,10 +101,6 @@ def _decide_and_write(
     record = agent_store.ReplayRecord(caller_id=actor.user_id, key=key, status_code=200, body=body) if key else None
     agent_store.write_change(change, before=known, settings=settings, replay=record, now=now)
     return Answer(200, body)
-
-
-def _raced(current: agent_store.KnownState, now: datetime) -> bool:
-    return current.changed_at is None or current.changed_at >= now - RACE_WINDOW
 
 
 def _replayed(duplicate: agent_store.DuplicateRequest) -> Answer:

@@ -1,0 +1,397 @@
+"""Attendance reports: the daily files every organization gets once its local day is over, and reports
+asked for on demand (a job: the request stores it, the table's stream runs it, the caller polls it).
+
+One compilation, agent by agent: each agent's history for the period is read (newest first, back to
+the state at its start) by a pool of threads, computed (attendance, sessions, supervisor actions,
+intervals) and dropped, so memory holds one agent's history per thread plus the rows. See docs/reports.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from contactcenter.access import Permission, Principal
+from contactcenter.attendance import (
+    AgentHistory,
+    Day,
+    checked_period,
+    day_of,
+    days_between,
+    epoch_ms,
+    last_compilable_day,
+    local_date,
+    parse_date,
+)
+from contactcenter.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Retryable
+from contactcenter.intervals import checked_minutes
+from contactcenter.organization import OrganizationSettings
+from contactcenter.people import Person
+from contactcenter.report_files import (
+    MANIFEST,
+    AgentReport,
+    Compilation,
+    ManifestFacts,
+    ReportFile,
+    agent_report,
+    compiled_at,
+    manifest_file,
+)
+from contactcenter.store import agents as agent_store
+from contactcenter.store import organizations as organization_store
+from contactcenter.store import reports as report_store
+from contactcenter.store.reports import JobState, ReportJob
+
+logger = logging.getLogger(__name__)
+
+LINK_SECONDS = 900  # presigned links live a quarter of an hour: poll again for fresh ones
+MAX_JOB_DAYS = 31
+MAX_INTERVAL_DAYS = 7
+# Interval rows come to ~75 per agent and day at 15 minutes (~7.5 KB of CSV), held in memory until written:
+# 20,000 agent-days (10,000 agents for two days, a unit of 600 for a month) is ~150 MB.
+MAX_INTERVAL_AGENT_DAYS = 20_000
+MAX_LIST_DAYS = 92
+JOB_LOOKBACK_DAYS = 35  # older days are read from the daily files (history is read newest first)
+CATCH_UP_DAYS = 2  # a run also compiles the day before the last one if that one was missed
+COMPILE_RESERVE_MS = 120_000  # a scheduled run starts no compilation with less time than this left
+READ_WORKERS = 10  # concurrent history queries: botocore's connection pool holds 10 (clients are thread-safe)
+PROGRESS_STEPS = 10
+
+
+# --- compilation ---------------------------------------------------------------------------------
+
+
+def _compile(
+    settings: OrganizationSettings,
+    people: Sequence[Person],
+    days: Sequence[Day],
+    *,
+    until: int | None = None,
+    interval_minutes: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[ReportFile]:
+    """The report files for these agents and days, cut at `until` (epoch seconds) when given."""
+    zone = settings.zone
+    end = days[-1].end if until is None else min(days[-1].end, until)
+    start_at, end_at = datetime.fromtimestamp(days[0].start, UTC), datetime.fromtimestamp(end, UTC)
+    organization_id = settings.organization_id
+
+    def one_agent(person: Person) -> AgentReport:
+        entries = agent_store.history_between(organization_id, person.user_id, start=start_at, end=end_at)
+        history = AgentHistory(person.user_id, person.display_name, entries)
+        return agent_report(history, days, zone, until=until, interval_minutes=interval_minutes)
+
+    compilation = Compilation(
+        zone, [reason.code for reason in settings.unavailable_reasons], interval_minutes=interval_minutes
+    )
+    step = max(1, len(people) // PROGRESS_STEPS)
+    pool = ThreadPoolExecutor(max_workers=READ_WORKERS)
+    try:
+        # map() hands results back in the people's order, whichever thread finishes first.
+        for done, report in enumerate(pool.map(one_agent, people), start=1):
+            compilation.add(report)
+            if progress is not None and (done % step == 0 or done == len(people)):
+                progress(done, len(people))
+    finally:
+        pool.shutdown(cancel_futures=True)  # after a failure, the agents not yet read are not read
+    return compilation.files()
+
+
+def _agents(organization_id: str, units: Sequence[str] | None) -> list[Person]:
+    """People who can clock in (they work in a unit), in the scope's units, by id."""
+    wanted = set(units) if units is not None else None
+    return sorted(
+        (
+            p
+            for p in organization_store.list_people(organization_id)
+            if p.units and (wanted is None or wanted & set(p.units))
+        ),
+        key=lambda p: p.user_id,
+    )
+
+
+def _publish(
+    prefix: str, facts: ManifestFacts, files: list[ReportFile], *, now: datetime
+) -> list[report_store.StoredFile]:
+    previous = report_store.read_object(prefix + MANIFEST)
+    manifest = manifest_file(facts, files, compiled_at=compiled_at(previous, files, now=now))
+    return report_store.publish(prefix, files, manifest)
+
+
+# --- daily files ---------------------------------------------------------------------------------
+
+
+def compile_day(organization_id: str, day: date, *, now: datetime) -> list[report_store.StoredFile]:
+    """Compile (or compile again) one organization's daily files; the same history gives the same bytes."""
+    settings = organization_store.get_settings(organization_id)
+    local = day_of(day, settings.zone)
+    files = _compile(settings, _agents(organization_id, None), [local])
+    facts = ManifestFacts(organization_id, "daily", day, day, local.start, local.end, settings.time_zone, None)
+    return _publish(report_store.daily_prefix(organization_id, day), facts, files, now=now)
+
+
+@dataclass
+class CompileRun:
+    compiled: list[tuple[str, str]] = field(default_factory=list)  # (organization, day)
+    skipped: int = 0
+    deferred: list[tuple[str, str]] = field(default_factory=list)  # left for the next run (time)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "compiled": [{"organizationId": o, "date": d} for o, d in self.compiled],
+            "skipped": self.skipped,
+            "deferred": [{"organizationId": o, "date": d} for o, d in self.deferred],
+            "failed": [{"organizationId": o, "date": d} for o, d in self.failed],
+        }
+
+
+def compile_due(now: datetime, *, time_left_ms: Callable[[], int] | None = None) -> CompileRun:
+    """Each organization's last ended day (and the one before, if missed) that has no manifest yet."""
+    run = CompileRun()
+    for organization_id, time_zone in organization_store.list_organizations():
+        last = last_compilable_day(now, ZoneInfo(time_zone))
+        for day in (last - timedelta(days=back) for back in reversed(range(CATCH_UP_DAYS))):
+            if report_store.manifest_exists(report_store.daily_prefix(organization_id, day)):
+                run.skipped += 1
+                continue
+            label = (organization_id, day.isoformat())
+            if time_left_ms is not None and time_left_ms() < COMPILE_RESERVE_MS:
+                run.deferred.append(label)
+                continue
+            try:
+                compile_day(organization_id, day, now=now)
+            except Retryable:
+                run.deferred.append(label)
+                continue
+            except Exception:  # one organization's failure must not stop the others' payroll files
+                logger.exception("daily compilation failed", extra={"organizationId": organization_id})
+                run.failed.append(label)
+                continue
+            run.compiled.append(label)
+    return run
+
+
+def on_schedule(
+    now: datetime, detail: Mapping[str, Any], *, time_left_ms: Callable[[], int] | None = None
+) -> CompileRun:
+    """The hourly run; a `detail` naming an organization and a date (an operator's one-off schedule or
+    invocation, after a correction) compiles that day again instead."""
+    if not detail.get("organizationId"):
+        return compile_due(now, time_left_ms=time_left_ms)
+    organization_id = str(detail["organizationId"])
+    day = parse_date(detail.get("date"), field="date")
+    if day > last_compilable_day(now, organization_store.get_settings(organization_id).zone):
+        raise Invalid("that day is not over yet", field="date", rule="day_not_over")
+    compile_day(organization_id, day, now=now)
+    return CompileRun(compiled=[(organization_id, day.isoformat())])
+
+
+# --- on-demand jobs ------------------------------------------------------------------------------
+
+
+def _scope(principal: Principal, settings: OrganizationSettings, unit_id: str | None) -> tuple[str, ...] | None:
+    """Units the report covers (None: the whole organization), or why the caller may not ask for it."""
+    if unit_id is not None and unit_id not in settings.unit_ids():
+        raise Invalid(f"unknown unit {unit_id!r}", field="unitId", rule="unknown_unit")
+    if principal.has(Permission.REPORTS_READ):  # finance and administrators see the whole organization
+        return (unit_id,) if unit_id else None
+    try:
+        person = organization_store.get_person(principal.organization_id, principal.user_id)
+    except NotFound as error:
+        raise Forbidden("you supervise no unit", field="unitId", rule="unit_not_supervised") from error
+    if unit_id is not None:
+        if not person.supervises(unit_id):
+            raise Forbidden(f"you do not supervise {unit_id!r}", field="unitId", rule="unit_not_supervised")
+        return (unit_id,)
+    if not person.supervised_units:
+        raise Forbidden("you supervise no unit", field="unitId", rule="unit_not_supervised")
+    return tuple(sorted(person.supervised_units))
+
+
+def _job_id(principal: Principal, idempotency_key: str | None) -> str:
+    if idempotency_key is None:
+        return uuid.uuid4().hex
+    seed = f"{principal.organization_id}\n{principal.user_id}\n{idempotency_key}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+
+def request_job(
+    principal: Principal,
+    *,
+    first: date,
+    last: date,
+    unit_id: str | None,
+    interval_minutes: int | None,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> dict[str, Any]:
+    """Store the job (its stream record starts the work) and answer its id; a retry with the same
+    idempotency key gets the same job."""
+    settings = organization_store.get_settings(principal.organization_id)
+    if interval_minutes is not None:
+        checked_minutes(interval_minutes)
+    today = local_date(now, settings.zone)
+    checked_period(
+        first,
+        last,
+        today=today,
+        max_days=MAX_INTERVAL_DAYS if interval_minutes else MAX_JOB_DAYS,
+        oldest=today - timedelta(days=JOB_LOOKBACK_DAYS),
+    )
+    units = _scope(principal, settings, unit_id)
+    job = ReportJob(
+        organization_id=principal.organization_id,
+        job_id=_job_id(principal, idempotency_key),
+        requested_by=principal.user_id,
+        requested_at=now,
+        first=first,
+        last=last,
+        units=units,
+        interval_minutes=interval_minutes,
+    )
+    try:
+        report_store.create_job(job)
+    except Conflict:
+        existing = report_store.get_job(job.organization_id, job.job_id)
+        if existing is None or _request_of(existing) != _request_of(job):
+            raise Conflict(
+                "this Idempotency-Key was used for another report request",
+                field="Idempotency-Key",
+                rule="idempotency_key_reused",
+            ) from None
+        job = existing
+    return _job_view(job, links=False)
+
+
+def _request_of(job: ReportJob) -> tuple[object, ...]:
+    return (job.requested_by, job.first, job.last, job.units, job.interval_minutes)
+
+
+def job_status(principal: Principal, job_id: str) -> dict[str, Any]:
+    """The job's progress, and download links once it is done. Others' jobs are visible to those who
+    read the organization's reports; to anyone else they do not exist."""
+    job = report_store.get_job(principal.organization_id, job_id)
+    if job is None or (job.requested_by != principal.user_id and not principal.has(Permission.REPORTS_READ)):
+        raise NotFound("no such report job", field="jobId", rule="unknown_job")
+    return _job_view(job, links=True)
+
+
+def _job_view(job: ReportJob, *, links: bool) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "jobId": job.job_id,
+        "state": job.state,
+        "period": {"from": job.first.isoformat(), "to": job.last.isoformat()},
+        "unitIds": list(job.units) if job.units is not None else None,
+        "intervalMinutes": job.interval_minutes,
+        "requestedBy": job.requested_by,
+        "requestedAt": job.requested_at.isoformat(timespec="milliseconds"),
+        "progress": {
+            "agentsDone": job.done,
+            "agentsTotal": job.total,
+            "percent": 100 if job.state == JobState.DONE else (job.done * 100 // job.total if job.total else 0),
+        },
+    }
+    if job.error:
+        view["error"] = job.error
+    if links and job.state == JobState.DONE:
+        view["expiresInSeconds"] = LINK_SECONDS
+        view["files"] = [
+            {
+                "name": f.name,
+                "rows": f.rows,
+                "bytes": f.bytes,
+                "sha256": f.sha256,
+                "url": report_store.download_link(f.key, expires_seconds=LINK_SECONDS),
+            }
+            for f in job.files
+        ]
+    return view
+
+
+def run_job(organization_id: str, job_id: str, *, now: datetime) -> None:
+    """Compile a job's files (the stream consumer calls this once per new job). A retried run compiles
+    the same files again; a job that is done is left alone."""
+    job = report_store.start_job(organization_id, job_id, now=now)
+    if job is None:
+        return
+    try:
+        settings = organization_store.get_settings(organization_id)
+        days = days_between(job.first, job.last, settings.zone)
+        until = epoch_ms(job.requested_at) // 1000
+        people = _agents(organization_id, job.units)
+        if job.interval_minutes and len(people) * len(days) > MAX_INTERVAL_AGENT_DAYS:
+            raise Invalid(
+                f"an interval report covers at most {MAX_INTERVAL_AGENT_DAYS} agent-days; this one would cover "
+                f"{len(people) * len(days)}: ask for one unit or fewer days",
+                field="intervalMinutes",
+                rule="report_too_large",
+            )
+
+        def progress(done: int, total: int) -> None:
+            report_store.record_progress(organization_id, job_id, done=done, total=total, now=now)
+
+        progress(0, len(people))
+        files = _compile(settings, people, days, until=until, interval_minutes=job.interval_minutes, progress=progress)
+        facts = ManifestFacts(
+            organization_id,
+            "on_demand",
+            job.first,
+            job.last,
+            days[0].start,
+            min(days[-1].end, until),
+            settings.time_zone,
+            job.units,
+            job.interval_minutes,
+            job.job_id,
+        )
+        stored = _publish(report_store.job_prefix(organization_id, job_id), facts, files, now=now)
+    except Retryable:
+        raise  # throttled: the stream delivers the record again and the run starts over
+    except DomainError as error:
+        report_store.fail_job(organization_id, job_id, error.message, now=now)
+        return
+    except Exception as error:
+        report_store.fail_job(
+            organization_id, job_id, f"the report could not be compiled ({type(error).__name__})", now=now
+        )
+        raise  # retried by the stream, then kept in the on-failure destination for inspection
+    report_store.finish_job(organization_id, job_id, stored, now=now)
+
+
+# --- listing for finance -------------------------------------------------------------------------
+
+
+def list_files(principal: Principal, first_text: str | None, last_text: str | None, *, now: datetime) -> dict[str, Any]:
+    """The daily report folders of a period, each file with a presigned download link."""
+    first = parse_date(first_text, field="from")
+    last = parse_date(last_text, field="to")
+    settings = organization_store.get_settings(principal.organization_id)
+    checked_period(first, last, today=local_date(now, settings.zone), max_days=MAX_LIST_DAYS)
+    folders = report_store.daily_folders(principal.organization_id, first, last)
+    return {
+        "period": {"from": first.isoformat(), "to": last.isoformat()},
+        "timeZone": settings.time_zone,
+        "expiresInSeconds": LINK_SECONDS,
+        "days": [
+            {
+                "date": folder.day.isoformat(),
+                "files": [
+                    {
+                        "name": f.name,
+                        "bytes": f.bytes,
+                        "url": report_store.download_link(f.key, expires_seconds=LINK_SECONDS),
+                    }
+                    for f in folder.files
+                ],
+            }
+            for folder in folders
+        ],
+    }

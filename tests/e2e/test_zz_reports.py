@@ -1,0 +1,103 @@
+"""Attendance reports on the local stack: changes made over HTTP, the scheduler's clock moved past local
+midnight, the daily files in S3 downloaded by finance through presigned links, and an on-demand job
+polled to completion (the job item's stream record runs it, as on AWS).
+
+Named to run last among the end-to-end tests: it moves the shared scheduler clock forward past midnight,
+and the clock never moves back.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from contactcenter.attendance import day_of
+from tests.e2e.conftest import LocalStack
+
+ROME = ZoneInfo("Europe/Rome")  # the demo organization's time zone
+JOB_SECONDS = 60
+
+
+class Api:
+    """An asserting API client for one demo user."""
+
+    def __init__(self, stack: LocalStack, username: str) -> None:
+        self.client = httpx.Client(
+            base_url=stack.api_url, headers={"authorization": f"Bearer {stack.tokens[username]}"}, timeout=30
+        )
+
+    def __enter__(self) -> Api:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.close()
+
+    def call(
+        self, method: str, path: str, *, expect: int = 200, body: Any = None, params: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        response = self.client.request(method, path, json=body, params=params)
+        assert response.status_code == expect, (method, path, response.status_code, response.text)
+        return dict(response.json())
+
+
+def _download(url: str) -> bytes:
+    response = httpx.get(url, timeout=30)
+    assert response.status_code == 200, (url, response.status_code)
+    return response.content
+
+
+def _rows(content: bytes) -> dict[str, dict[str, str]]:
+    return {row["agent_id"]: row for row in csv.DictReader(io.StringIO(content.decode("utf-8")))}
+
+
+def test_daily_files_and_an_on_demand_job(local_stack: LocalStack) -> None:
+    with Api(local_stack, "alice") as alice, Api(local_stack, "sofia") as sofia, Api(local_stack, "fabio") as fabio:
+        _daily_files_and_an_on_demand_job(local_stack, alice, sofia, fabio)
+
+
+def _daily_files_and_an_on_demand_job(local_stack: LocalStack, alice: Api, sofia: Api, fabio: Api) -> None:
+    alice.call("POST", "/me/clock-in", body={"platform": "web"})
+    sofia.call("POST", "/agents/agent-alice/pause", body={"reason": "MEETING"})
+    alice.call("PUT", "/me/status", body={"status": "AVAILABLE"})
+    alice.call("POST", "/me/clock-out", body={"reason": "END_OF_SHIFT"})
+    today = datetime.now(UTC).astimezone(ROME).date()
+
+    # Half an hour after local midnight the day is compiled.
+    after_midnight = datetime.fromtimestamp(day_of(today, ROME).end, UTC) + timedelta(minutes=31)
+    local_stack.move_clock(after_midnight.isoformat(), fire=False)
+    fired = local_stack.fire("compile-daily-attendance")
+    assert fired["ok"], fired
+
+    listed = fabio.call("GET", "/reports/files", params={"from": today.isoformat(), "to": today.isoformat()})
+    (day,) = listed["days"]
+    links = {f["name"]: f["url"] for f in day["files"]}
+    assert sorted(links) == ["attendance.csv", "manifest.json", "sessions.csv", "supervisor-actions.csv"]
+    manifest = json.loads(_download(links["manifest.json"]))
+    attendance = _download(links["attendance.csv"])
+    assert next(f for f in manifest["files"] if f["name"] == "attendance.csv")["bytes"] == len(attendance)
+    row = _rows(attendance)["agent-alice"]
+    assert row["sessions"] == "1" and row["clock_out_reasons"] == "END_OF_SHIFT"
+    assert int(row["clocked_seconds"]) == sum(
+        int(row[f"{s}_seconds"]) for s in ("available", "active", "wrap_up", "offline_work", "unavailable")
+    )
+    actions = list(csv.DictReader(io.StringIO(_download(links["supervisor-actions.csv"]).decode("utf-8"))))
+    assert any(a["supervisor_id"] == "sup-sofia" and a["agent_id"] == "agent-alice" for a in actions)
+
+    # On demand: 202 with a job id, then polled until the stream consumer has run it.
+    job = fabio.call("POST", "/reports/jobs", expect=202, body={"from": today.isoformat(), "to": today.isoformat()})
+    deadline = time.monotonic() + JOB_SECONDS
+    polled = fabio.call("GET", f"/reports/jobs/{job['jobId']}")
+    while polled["state"] not in ("done", "failed") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        polled = fabio.call("GET", f"/reports/jobs/{job['jobId']}")
+    assert polled["state"] == "done", polled
+    files = {f["name"]: f for f in polled["files"]}
+    assert _rows(_download(files["attendance.csv"]["url"]))["agent-alice"]["clock_out_reasons"] == "END_OF_SHIFT"
+    assert json.loads(_download(files["manifest.json"]["url"]))["jobId"] == job["jobId"]
