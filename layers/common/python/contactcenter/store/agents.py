@@ -33,6 +33,8 @@ from contactcenter.agents import (
     WorkItem,
     WorkState,
 )
+from contactcenter.attendance import Entry as ReportEntry
+from contactcenter.attendance import epoch_ms as report_epoch_ms
 from contactcenter.environment import environment
 from contactcenter.errors import Conflict, Invalid
 from contactcenter.organization import Channel, OrganizationSettings
@@ -677,3 +679,86 @@ def agents_in_queue(
         client,
     )
     return [state_from_item(row["agent"]) for row in rows if row.get("agent")], next_cursor
+
+
+# --- reads for attendance reports ----------------------------------------------------------------
+
+# Everything a report needs from an entry; leaves out the agent view each entry carries (most of its size).
+_REPORT_ATTRIBUTES = (
+    "sequence",
+    "at",
+    "kind",
+    "fromStatus",
+    "toStatus",
+    "reason",
+    "note",
+    "actorKind",
+    "actorId",
+    "unitId",
+    "platform",
+    "detail",
+)
+
+
+def history_between(
+    organization_id: str,
+    agent_id: str,
+    *,
+    start: datetime,
+    end: datetime,
+    page_size: int = 200,
+    client: Any = None,
+) -> list[ReportEntry]:
+    """The agent's entries before `end`, oldest first, reaching back before `start` as far as the state at
+    `start` needs: to the clock-in of the session open then, or to the last entry before it when the agent
+    was away. Read newest first (history is keyed by sequence, not time), so a report on a recent day
+    reads little more than that day."""
+    client = client or clients.dynamodb()
+    start_ms, end_ms = report_epoch_ms(start), report_epoch_ms(end)
+    newest_first: list[ReportEntry] = []
+    request: dict[str, Any] = {
+        "TableName": _table(),
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :history)",
+        "ExpressionAttributeValues": {
+            ":pk": {"S": _agent_pk(organization_id, agent_id)},
+            ":history": {"S": HISTORY_PREFIX},
+        },
+        "ProjectionExpression": ", ".join(f"#a{i}" for i in range(len(_REPORT_ATTRIBUTES))),
+        "ExpressionAttributeNames": {f"#a{i}": name for i, name in enumerate(_REPORT_ATTRIBUTES)},
+        "ScanIndexForward": False,
+        "Limit": page_size,
+    }
+    while True:
+        response = client.query(**request)
+        for item in response.get("Items", []):
+            entry = _report_entry(item)
+            if entry.at_ms >= end_ms:
+                continue
+            newest_first.append(entry)
+            if entry.at_ms < start_ms and Status.AWAY in (entry.to_status, entry.from_status):
+                return newest_first[::-1]
+        if "LastEvaluatedKey" not in response:
+            return newest_first[::-1]
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _report_entry(item: Mapping[str, Any]) -> ReportEntry:
+    def text(name: str) -> str | None:
+        value = item.get(name)
+        return value.get("S") if value else None
+
+    detail = item.get("detail", {}).get("M")
+    return ReportEntry(
+        sequence=int(item["sequence"]["N"]),
+        at_ms=report_epoch_ms(datetime.fromisoformat(item["at"]["S"])),
+        kind=text("kind") or "status",
+        from_status=item["fromStatus"]["S"],
+        to_status=item["toStatus"]["S"],
+        reason=text("reason"),
+        note=text("note"),
+        actor_kind=item["actorKind"]["S"],
+        actor_id=item["actorId"]["S"],
+        unit_id=text("unitId"),
+        platform=text("platform"),
+        detail={key: value.get("S", "") for key, value in detail.items()} if detail else None,
+    )
