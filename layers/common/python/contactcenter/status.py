@@ -313,6 +313,8 @@ def _apply_status(recorder: _Recorder, action: SetStatus, actor: Actor, now: dat
 def _check_leaving_work(state: AgentState, target: Status, *, forced: bool, settings: OrganizationSettings) -> None:
     """ACTIVE and WRAP_UP end by themselves; clock-out (where allowed) or a supervisor may cut them short."""
     if target is Status.AWAY:
+        if not settings.policy.allows(state.status, target):  # a replaced policy may keep work to the end
+            raise Conflict(f"the policy does not allow {state.status} -> {target}", rule="transition_not_allowed")
         if state.status is Status.ACTIVE and not forced and not settings.clock_out_while_active:
             raise Conflict(
                 "clocking out while handling work is not allowed in this organization",
@@ -624,7 +626,7 @@ def allowed_statuses(state: AgentState, settings: OrganizationSettings) -> list[
     """The statuses the agent may choose now (AWAY = clock-out), for the console's menu."""
     if state.status in WORKING:
         allowed = {Status.AWAY} if state.status is not Status.ACTIVE or settings.clock_out_while_active else set()
-        return sorted(allowed)
+        return sorted(allowed & settings.policy.targets(state.status))
     targets = set(settings.policy.targets(state.status)) & MANUAL_TARGETS
     if state.status is not Status.UNAVAILABLE:
         targets.discard(state.status)
