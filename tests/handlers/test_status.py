@@ -289,3 +289,26 @@ def test_stale_knowledge_is_corrected_not_written(ana: Client, context: Any, req
     # so it is a race and the caller is told to retry, with nothing written.
     assert response["statusCode"] in (200, 409)
     assert _history_count("acme", "ana") == (3 if response["statusCode"] == 200 else 2)
+
+
+def test_sdk_retry_of_a_write_that_was_applied_is_success_not_conflict(ana: Client) -> None:
+    """The first attempt is written but its answer lost; botocore sends the same call again."""
+    from contactcenter.store import clients
+
+    ana.clock_in()
+    seen: list[int] = []
+
+    def retry_once_after_success(attempts: int, **_: object) -> float | None:
+        seen.append(attempts)
+        return 0 if attempts == 1 else None
+
+    events = clients.dynamodb().meta.events
+    events.register("needs-retry.dynamodb.TransactWriteItems", retry_once_after_success)
+    try:
+        response = ana.set_status("UNAVAILABLE", "BREAK")
+    finally:
+        events.unregister("needs-retry.dynamodb.TransactWriteItems", retry_once_after_success)
+    assert seen[:2] == [1, 2]
+    assert response["statusCode"] == 200
+    assert body_of(response)["agent"]["reason"] == "BREAK"
+    assert _history_count("acme", "ana") == 2

@@ -13,6 +13,7 @@ Keys (nobody else builds them):
 from __future__ import annotations
 
 import json
+import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -92,6 +93,7 @@ class KnownState:
     state: AgentState
     revision: int
     changed_at: datetime | None
+    write_token: str | None = None  # the token of the transaction that wrote this revision
 
 
 # The last state this execution environment read or wrote per agent. Writes stay conditional on the
@@ -125,6 +127,7 @@ def _known_from_item(item: Mapping[str, Any]) -> KnownState:
             state=state_from_item(values),
             revision=int(values.get("revision", 0)),
             changed_at=_time(values.get("changedAt")),
+            write_token=values.get("writeToken"),
         )
     )
 
@@ -217,11 +220,16 @@ def write_change(
     table = _table()
     state = change.state
     revision = before.revision + 1
+    # The same token goes to DynamoDB (idempotent retries of the call) and onto the item: if a retried
+    # call finds its own first attempt already written, that is success, not a conflict.
+    token = uuid.uuid4().hex
     items: list[dict[str, Any]] = [
         {
             "Put": {
                 "TableName": table,
-                "Item": to_item(state_to_item(state) | {"revision": revision, "changedAt": _iso(now)}),
+                "Item": to_item(
+                    state_to_item(state) | {"revision": revision, "changedAt": _iso(now), "writeToken": token}
+                ),
                 "ConditionExpression": "#revision = :expected",
                 "ExpressionAttributeNames": {"#revision": "revision"},
                 "ExpressionAttributeValues": {":expected": {"N": str(before.revision)}},
@@ -263,15 +271,18 @@ def write_change(
             }
         )
     try:
-        client.transact_write_items(TransactItems=items)
+        client.transact_write_items(TransactItems=items, ClientRequestToken=token)
     except ClientError as error:
         reasons = error.response.get("CancellationReasons", [])
         if replay is not None and len(reasons) == len(items) and reasons[-1].get("Code") == "ConditionalCheckFailed":
             raise DuplicateRequest(_replay_from_item(reasons[-1].get("Item"))) from error
         if reasons and reasons[0].get("Code") == "ConditionalCheckFailed" and reasons[0].get("Item"):
-            raise StaleState(_known_from_item(reasons[0]["Item"])) from error
+            current = _known_from_item(reasons[0]["Item"])
+            if current.write_token == token:
+                return current  # an SDK retry of a call whose first attempt was written: done, once
+            raise StaleState(current) from error
         raise translate(error, conflict_message="another change to this agent won: reload and retry") from error
-    return _remember(KnownState(state=state, revision=revision, changed_at=now))
+    return _remember(KnownState(state=state, revision=revision, changed_at=now, write_token=token))
 
 
 def _queue_login_writes(
