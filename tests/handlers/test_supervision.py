@@ -267,3 +267,33 @@ def test_bad_cursor_is_422(sam: Supervisor) -> None:
     response = sam.dashboard("north", cursor="not-a-cursor")
     assert response["statusCode"] == 422
     assert body_of(response)["error"]["field"] == "cursor"
+
+
+def test_messages_and_monitoring_appear_in_the_days_supervisor_actions_file(
+    sam: Supervisor, acme: Organization, context: Any
+) -> None:
+    import boto3 as aws
+
+    from contactcenter.services.reports import compile_day
+    from contactcenter.store import supervision as supervision_store
+    from tests.handlers.conftest import TABLE as table
+
+    aws.client("s3").create_bucket(Bucket="reports-test")
+    ana = Client(context, "ana")
+    ana.clock_in()
+    ana.work("call-1", "accepted", channel="voice")
+    sam.call("POST", "/agents/ana/messages", "/agents/{agentId}/messages", {"text": "Nice call"})
+    sam.call("POST", "/agents/ana/monitoring", "/agents/{agentId}/monitoring", {"mode": "listen"})
+    day_rows = aws.client("dynamodb").scan(
+        TableName=table, FilterExpression="entity = :e", ExpressionAttributeValues={":e": {"S": "SupervisorAction"}}
+    )["Items"]
+    day = day_rows[0]["pk"]["S"].rsplit("#", 1)[-1]
+    assert len(supervision_store.actions_of_day("acme", day)) == 2
+    from datetime import UTC, date, datetime, timedelta
+
+    compile_day("acme", date.fromisoformat(day), now=datetime.now(UTC) + timedelta(days=2))
+    prefix = f"attendance/acme/daily/{day[:4]}/{day[5:7]}/{day[8:10]}/"
+    text = aws.client("s3").get_object(Bucket="reports-test", Key=prefix + "supervisor-actions.csv")["Body"].read()
+    lines = text.decode().splitlines()
+    assert any(",message," in line and "Nice call" in line for line in lines)
+    assert any(",monitoring_started," in line for line in lines)

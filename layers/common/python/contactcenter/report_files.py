@@ -313,6 +313,10 @@ class Compilation:
         self._sessions = CsvBuilder(SESSIONS, SESSION_HEADER)
         self._intervals = CsvBuilder(INTERVALS, INTERVAL_HEADER) if interval_minutes else None
 
+    def add_actions(self, actions: Sequence[SupervisorAction]) -> None:
+        """Supervisor actions that are not agent history (monitoring, messages), from the action log."""
+        self._actions.extend(actions)
+
     def add(self, report: AgentReport) -> None:
         self._days.extend(report.days)
         self._actions.extend(report.actions)

@@ -22,6 +22,7 @@ from contactcenter.access import Permission, Principal
 from contactcenter.attendance import (
     AgentHistory,
     Day,
+    SupervisorAction,
     checked_period,
     day_of,
     days_between,
@@ -47,6 +48,7 @@ from contactcenter.report_files import (
 from contactcenter.store import agents as agent_store
 from contactcenter.store import organizations as organization_store
 from contactcenter.store import reports as report_store
+from contactcenter.store import supervision as supervision_store
 from contactcenter.store.reports import JobState, ReportJob
 
 logger = logging.getLogger(__name__)
@@ -101,7 +103,39 @@ def _compile(
                 progress(done, len(people))
     finally:
         pool.shutdown(cancel_futures=True)  # after a failure, the agents not yet read are not read
+    compilation.add_actions(_logged_actions(organization_id, people, days, end))
     return compilation.files()
+
+
+def _logged_actions(
+    organization_id: str, people: Sequence[Person], days: Sequence[Day], end: int
+) -> list[SupervisorAction]:
+    """Monitoring sessions and messages, kept apart from agents' history (a `listen` is never pushed)."""
+    names = {person.user_id: person.display_name for person in people}
+    actions: list[SupervisorAction] = []
+    for day in days:
+        for row in supervision_store.actions_of_day(organization_id, day.date.isoformat()):
+            at = int(datetime.fromisoformat(row["at"]).timestamp())
+            if row["agentId"] not in names or not day.start <= at < min(day.end, end):
+                continue
+            actions.append(
+                SupervisorAction(
+                    date=day.date,
+                    at=at,
+                    supervisor_id=row["supervisorId"],
+                    agent_id=row["agentId"],
+                    agent_name=names[row["agentId"]],
+                    sequence=0,
+                    kind="supervision",
+                    action=row["action"],
+                    from_status="",
+                    to_status="",
+                    reason=row.get("reason") or None,
+                    note=row.get("detail") or None,
+                    detail=(),
+                )
+            )
+    return actions
 
 
 def _agents(organization_id: str, units: Sequence[str] | None) -> list[Person]:
