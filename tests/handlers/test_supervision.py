@@ -276,7 +276,6 @@ def test_messages_and_monitoring_appear_in_the_days_supervisor_actions_file(
 
     from contactcenter.services.reports import compile_day
     from contactcenter.store import supervision as supervision_store
-    from tests.handlers.conftest import TABLE as table
 
     aws.client("s3").create_bucket(Bucket="reports-test")
     ana = Client(context, "ana")
