@@ -284,7 +284,7 @@ def test_messages_and_monitoring_appear_in_the_days_supervisor_actions_file(
     sam.call("POST", "/agents/ana/messages", "/agents/{agentId}/messages", {"text": "Nice call"})
     sam.call("POST", "/agents/ana/monitoring", "/agents/{agentId}/monitoring", {"mode": "listen"})
     day_rows = aws.client("dynamodb").scan(
-        TableName=table, FilterExpression="entity = :e", ExpressionAttributeValues={":e": {"S": "SupervisorAction"}}
+        TableName=TABLE, FilterExpression="entity = :e", ExpressionAttributeValues={":e": {"S": "SupervisorAction"}}
     )["Items"]
     day = day_rows[0]["pk"]["S"].rsplit("#", 1)[-1]
     assert len(supervision_store.actions_of_day("acme", day)) == 2
