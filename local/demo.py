@@ -1,15 +1,19 @@
 """Demo data for `make dev`: one organization, two units, agents in both, two supervisors, an
-administrator and a finance user. Written through the application's own services."""
+administrator and a finance user. Created through the admin services, as the admin API creates them:
+the organization and each person audited, each person an identity of the local identity directory."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from contactcenter.administration import PersonDraft
+from contactcenter.edge.clock import utc_now
 from contactcenter.organization import OrganizationSettings, Queue, QueueKind, Unit
-from contactcenter.people import Person
-from contactcenter.services.administration import register_organization, register_person
+from contactcenter.services.administration import create_organization, create_person
+from contactcenter.store.identity_local import LocalIdentity, local_directory
 
 ORGANIZATION_ID = "demo"
+DEMO_ACTOR = "demo-seed"  # who the audit trail says created the demo data
 
 
 @dataclass(frozen=True)
@@ -73,20 +77,35 @@ DEMO_USERS: tuple[DemoUser, ...] = (
 )
 
 
+def email_of(user: DemoUser) -> str:
+    return f"{user.username}@example.com"  # as local.issuer.local_user_from makes it
+
+
 def seed(table_name: str) -> None:
     """Create the demo organization (TABLE_NAME and the AWS endpoint must already be set)."""
     del table_name  # the services read it from the environment, as every handler does
-    register_organization(SETTINGS)
+    now = utc_now()
+    create_organization(SETTINGS, actor_id=DEMO_ACTOR, now=now)
+    directory = local_directory()
     for user in DEMO_USERS:
-        register_person(
-            Person(
-                organization_id=user.organization_id,
+        # The local issuer was started with these users: the directory learns they exist, and creating
+        # the person adopts the identity (as a retried creation does), so the demo keeps its user ids.
+        directory.register(
+            LocalIdentity(
                 user_id=user.user_id,
+                username=user.username,
+                organization_id=user.organization_id,
+                roles=user.roles,
                 display_name=user.display_name,
-                roles=frozenset(user.roles),
-                units=user.units,
-                supervised_units=frozenset(user.supervised_units),
-                groups=("agents",) if "AGENT" in user.roles else (),
-            ),
-            SETTINGS,
+                email=email_of(user),
+            )
         )
+        draft = PersonDraft(
+            display_name=user.display_name,
+            email=email_of(user),
+            roles=frozenset(user.roles),
+            units=user.units,
+            supervised_units=frozenset(user.supervised_units),
+            groups=("agents",) if "AGENT" in user.roles else (),
+        )
+        create_person(user.organization_id, draft, actor_id=DEMO_ACTOR, now=now, directory=directory)

@@ -153,6 +153,4 @@ class LocalIssuer:
 
     def sign(self, payload: Mapping[str, Any]) -> str:
         # Cognito's header carries only kid and alg.
-        return jwt.encode(
-            dict(payload), self._key, algorithm="RS256", headers={"kid": self.key_id, "typ": None}
-        )
+        return jwt.encode(dict(payload), self._key, algorithm="RS256", headers={"kid": self.key_id, "typ": None})

@@ -67,9 +67,13 @@ class JwtAuthorizer:
     @staticmethod
     def _decode(token: str, key: Any, algorithm: str) -> dict[str, Any]:
         # exp, nbf and iat are checked against the real clock with no leeway; iss and aud below.
-        options: dict[str, Any] = {"require": ["exp"], "verify_aud": False, "verify_iss": False}
         try:
-            claims: dict[str, Any] = jwt.decode(token, key, algorithms=[algorithm], options=options)
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                options={"require": ["exp"], "verify_aud": False, "verify_iss": False},
+            )
         except jwt.ExpiredSignatureError:
             raise Unauthorized("the token has expired") from None
         except jwt.ImmatureSignatureError:

@@ -79,7 +79,7 @@ def import_handler(path: str) -> Handler:
     handler = getattr(importlib.import_module(module_name), attribute)
     if not callable(handler):
         raise TypeError(f"{path} is not callable")
-    return handler  # type: ignore[no-any-return]
+    return handler
 
 
 @dataclass
