@@ -10,12 +10,19 @@ hurt a long-running local stack:
   than the one before.
 Here a transaction instead saves the items it names and the length of each table's stream, and a
 cancelled one puts those back in place. What a transaction does and answers is moto's own code.
+
+moto's server answers requests on several threads and its DynamoDB has no locking: two transactions
+on one item, side by side, could interleave (and a cancelled one's restore could erase the other's
+writes). DynamoDB makes every write atomic and transactions isolated, so here every write to a table
+takes one lock.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import logging
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +35,8 @@ logger = logging.getLogger("local.moto")
 
 PATCHED_VERSION = "5.2.5"
 _original_transact_write_items = DynamoDBBackend.transact_write_items
+_WRITES = threading.RLock()
+_SERIALIZED_WRITES = ("put_item", "update_item", "delete_item", "batch_write_item")
 
 
 class _TablesByReference:
@@ -77,7 +86,22 @@ def _saved_items(backend: DynamoDBBackend, transact_items: list[dict[str, Any]])
         yield _SavedItem(table, hash_key, range_key, copy.deepcopy(current))
 
 
+def _serialized(method: Any) -> Any:
+    @functools.wraps(method)
+    def write(*args: Any, **kwargs: Any) -> Any:
+        with _WRITES:
+            return method(*args, **kwargs)
+
+    write._local_stack_patch = True  # type: ignore[attr-defined]
+    return write
+
+
 def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    with _WRITES:
+        _transact_write_items_unlocked(self, transact_items)
+
+
+def _transact_write_items_unlocked(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
     saved = list(_saved_items(self, transact_items))
     stream_lengths = {
         id(entry.table): (entry.table, len(entry.table.stream_shard.items))
@@ -110,4 +134,6 @@ def apply() -> bool:
     dynamodb_models.copy = _TablesByReference()  # type: ignore[assignment]
     _transact_write_items._local_stack_patch = True  # type: ignore[attr-defined]
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+    for name in _SERIALIZED_WRITES:
+        setattr(DynamoDBBackend, name, _serialized(getattr(DynamoDBBackend, name)))
     return True
