@@ -51,8 +51,13 @@ def main() -> None:
 
 
 def _write_table(result: dict[str, object]) -> None:
-    lines = [TABLE_START, f"Measured {result['date']} on {result['machine']} by `make bench`.", "",
-             "| row | value | unit | note |", "|---|---:|---|---|"]
+    lines = [
+        TABLE_START,
+        f"Measured {result['date']} on {result['machine']} by `make bench`.",
+        "",
+        "| row | value | unit | note |",
+        "|---|---:|---|---|",
+    ]
     for row in result["rows"]:  # type: ignore[attr-defined]
         lines.append(f"| `{row['name']}` | {row['value']} | {row['unit']} | {row.get('note', '')} |")
     lines.append(TABLE_END)

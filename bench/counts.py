@@ -62,12 +62,23 @@ def _moto() -> Iterator[None]:
     clients.reset()
 
 
-def _call(module: Any, method: str, path: str, *, user: str, roles: tuple[str, ...], route: str | None = None,
-          body: Any = None, headers: dict[str, str] | None = None, query: dict[str, str] | None = None) -> Any:
+def _call(
+    module: Any,
+    method: str,
+    path: str,
+    *,
+    user: str,
+    roles: tuple[str, ...],
+    route: str | None = None,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+) -> Any:
     from tests.support.events import claims_for, http_event
 
-    event = http_event(method, path, route=route, body=body, claims=claims_for(user, "acme", *roles),
-                       headers=headers, query=query)
+    event = http_event(
+        method, path, route=route, body=body, claims=claims_for(user, "acme", *roles), headers=headers, query=query
+    )
     response = module.handler(event, _Context())
     assert response["statusCode"] == 200, response
     return json.loads(response["body"])
@@ -89,7 +100,7 @@ def measure() -> list[Row]:
         return _measure()
 
 
-def _measure() -> list[Row]:  # noqa: PLR0915 - one scenario, read top to bottom
+def _measure() -> list[Row]:
     from contactcenter.people import Person
     from contactcenter.services.administration import register_person
     from contactcenter.store import agents as agent_store
@@ -111,59 +122,168 @@ def _measure() -> list[Row]:  # noqa: PLR0915 - one scenario, read top to bottom
     cold = _count(lambda: _call(clock, "POST", "/me/clock-in", user="ana", roles=agent, body={"platform": "web"}))
     rows.append(Row("clock_in.cold.dynamodb_requests", cold, "requests", "no state of the agent in this environment"))
     _call(clock, "POST", "/me/clock-out", user="ana", roles=agent, body={"reason": "END_OF_SHIFT"})
-    rows.append(Row("clock_in.dynamodb_requests",
-                    _count(lambda: _call(clock, "POST", "/me/clock-in", user="ana", roles=agent,
-                                         body={"platform": "web"})), "requests",
-                    "this environment handled the agent's last change"))
-    rows.append(Row("status_change.dynamodb_requests",
-                    _count(lambda: _call(status, "PUT", "/me/status", user="ana", roles=agent,
-                                         body={"status": "UNAVAILABLE", "reason": "BREAK"})), "requests"))
+    rows.append(
+        Row(
+            "clock_in.dynamodb_requests",
+            _count(lambda: _call(clock, "POST", "/me/clock-in", user="ana", roles=agent, body={"platform": "web"})),
+            "requests",
+            "this environment handled the agent's last change",
+        )
+    )
+    rows.append(
+        Row(
+            "status_change.dynamodb_requests",
+            _count(
+                lambda: _call(
+                    status,
+                    "PUT",
+                    "/me/status",
+                    user="ana",
+                    roles=agent,
+                    body={"status": "UNAVAILABLE", "reason": "BREAK"},
+                )
+            ),
+            "requests",
+        )
+    )
     agent_store.forget_known_states()
-    rows.append(Row("status_change.cold.dynamodb_requests",
-                    _count(lambda: _call(status, "PUT", "/me/status", user="ana", roles=agent,
-                                         body={"status": "AVAILABLE"})), "requests",
-                    "another environment handled the agent's last change"))
+    rows.append(
+        Row(
+            "status_change.cold.dynamodb_requests",
+            _count(lambda: _call(status, "PUT", "/me/status", user="ana", roles=agent, body={"status": "AVAILABLE"})),
+            "requests",
+            "another environment handled the agent's last change",
+        )
+    )
     keyed = {"Idempotency-Key": "bench-1"}
-    rows.append(Row("status_change_idempotent.dynamodb_requests",
-                    _count(lambda: _call(status, "PUT", "/me/status", user="ana", roles=agent, headers=keyed,
-                                         body={"status": "OFFLINE_WORK"})), "requests",
-                    "first request with an Idempotency-Key: the replay record is in the same transaction"))
-    rows.append(Row("status_change_idempotent.retry.dynamodb_requests",
-                    _count(lambda: _call(status, "PUT", "/me/status", user="ana", roles=agent, headers=keyed,
-                                         body={"status": "OFFLINE_WORK"})), "requests",
-                    "the retry answers the stored first answer"))
+    rows.append(
+        Row(
+            "status_change_idempotent.dynamodb_requests",
+            _count(
+                lambda: _call(
+                    status, "PUT", "/me/status", user="ana", roles=agent, headers=keyed, body={"status": "OFFLINE_WORK"}
+                )
+            ),
+            "requests",
+            "first request with an Idempotency-Key: the replay record is in the same transaction",
+        )
+    )
+    rows.append(
+        Row(
+            "status_change_idempotent.retry.dynamodb_requests",
+            _count(
+                lambda: _call(
+                    status, "PUT", "/me/status", user="ana", roles=agent, headers=keyed, body={"status": "OFFLINE_WORK"}
+                )
+            ),
+            "requests",
+            "the retry answers the stored first answer",
+        )
+    )
     _call(status, "POST", "/me/queues/web-chat/login", user="ana", roles=agent, route="/me/queues/{queueId}/login")
     _call(status, "PUT", "/me/status", user="ana", roles=agent, body={"status": "AVAILABLE"})
-    rows.append(Row("work_item_accept.dynamodb_requests",
-                    _count(lambda: _call(status, "POST", "/me/work-items/c1/events", user="ana", roles=agent,
-                                         route="/me/work-items/{itemId}/events",
-                                         body={"type": "accepted", "channel": "chat", "queueId": "web-chat"})),
-                    "requests"))
+    rows.append(
+        Row(
+            "work_item_accept.dynamodb_requests",
+            _count(
+                lambda: _call(
+                    status,
+                    "POST",
+                    "/me/work-items/c1/events",
+                    user="ana",
+                    roles=agent,
+                    route="/me/work-items/{itemId}/events",
+                    body={"type": "accepted", "channel": "chat", "queueId": "web-chat"},
+                )
+            ),
+            "requests",
+        )
+    )
     routable = ("/queues/web-chat/routable-agents", "/queues/{queueId}/routable-agents")
-    rows.append(Row("routable_agents.dynamodb_requests",
-                    _count(lambda: _call(status, "GET", routable[0], user="router", roles=("INTEGRATION",),
-                                         route=routable[1])), "requests"))
-    rows.append(Row("current_state.dynamodb_requests",
-                    _count(lambda: _call(status, "GET", "/me/state", user="ana", roles=agent)), "requests"))
+    rows.append(
+        Row(
+            "routable_agents.dynamodb_requests",
+            _count(lambda: _call(status, "GET", routable[0], user="router", roles=("INTEGRATION",), route=routable[1])),
+            "requests",
+        )
+    )
+    rows.append(
+        Row(
+            "current_state.dynamodb_requests",
+            _count(lambda: _call(status, "GET", "/me/state", user="ana", roles=agent)),
+            "requests",
+        )
+    )
     sam = ("SUPERVISOR",)
-    _call(supervision, "PUT", "/agents/ana/auto-assignment", user="sam", roles=sam,
-          route="/agents/{agentId}/auto-assignment", body={"enabled": False})
-    rows.append(Row("forced_change.dynamodb_requests",
-                    _count(lambda: _call(supervision, "PUT", "/agents/ana/auto-assignment", user="sam", roles=sam,
-                                         route="/agents/{agentId}/auto-assignment", body={"enabled": True})),
-                    "requests"))
+    _call(
+        supervision,
+        "PUT",
+        "/agents/ana/auto-assignment",
+        user="sam",
+        roles=sam,
+        route="/agents/{agentId}/auto-assignment",
+        body={"enabled": False},
+    )
+    rows.append(
+        Row(
+            "forced_change.dynamodb_requests",
+            _count(
+                lambda: _call(
+                    supervision,
+                    "PUT",
+                    "/agents/ana/auto-assignment",
+                    user="sam",
+                    roles=sam,
+                    route="/agents/{agentId}/auto-assignment",
+                    body={"enabled": True},
+                )
+            ),
+            "requests",
+        )
+    )
 
     def dashboard() -> Any:
-        return _call(supervision, "GET", "/units/north/dashboard", user="sam", roles=sam,
-                     route="/units/{unitId}/dashboard", query={"limit": "200"})
+        return _call(
+            supervision,
+            "GET",
+            "/units/north/dashboard",
+            user="sam",
+            roles=sam,
+            route="/units/{unitId}/dashboard",
+            query={"limit": "200"},
+        )
 
     for count in range(8):  # north has ana, cy, una: 10 agents in all
-        register_person(Person(organization_id="acme", user_id=f"n{count}", display_name=f"N {count}",
-                               roles=frozenset(agent), units=("north",), groups=("agents",)), acme.settings)
+        register_person(
+            Person(
+                organization_id="acme",
+                user_id=f"n{count}",
+                display_name=f"N {count}",
+                roles=frozenset(agent),
+                units=("north",),
+                groups=("agents",),
+            ),
+            acme.settings,
+        )
     rows.append(Row("dashboard_page_10_agents.dynamodb_requests", _count(dashboard), "requests"))
     for count in range(8, 998):
-        register_person(Person(organization_id="acme", user_id=f"n{count}", display_name=f"N {count}",
-                               roles=frozenset(agent), units=("north",), groups=("agents",)), acme.settings)
-    rows.append(Row("dashboard_page_1000_agents.dynamodb_requests", _count(dashboard), "requests",
-                    "a page of 200 of the unit's 1,000 agents"))
+        register_person(
+            Person(
+                organization_id="acme",
+                user_id=f"n{count}",
+                display_name=f"N {count}",
+                roles=frozenset(agent),
+                units=("north",),
+                groups=("agents",),
+            ),
+            acme.settings,
+        )
+    rows.append(
+        Row(
+            "dashboard_page_1000_agents.dynamodb_requests",
+            _count(dashboard),
+            "requests",
+            "a page of 200 of the unit's 1,000 agents",
+        )
+    )
     return rows

@@ -34,5 +34,9 @@ def push_record(record: DynamoDBRecord) -> None:
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    response = process_partial_response(event=event, record_handler=push_record, processor=processor, context=context)
+    # Pushes are collected while the records are processed, then delivered together, in record order.
+    with fanout.batch():
+        response = process_partial_response(
+            event=event, record_handler=push_record, processor=processor, context=context
+        )
     return dict(response)

@@ -23,9 +23,7 @@ def _clock_in(
     roles: tuple[str, ...] = ("AGENT",),
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    event = http_event(
-        "POST", "/me/clock-in", body=body, claims=claims_for(user, org, *roles), headers=headers
-    )
+    event = http_event("POST", "/me/clock-in", body=body, claims=claims_for(user, org, *roles), headers=headers)
     return clock.handler(event, context)
 
 
@@ -95,9 +93,7 @@ def test_malformed_clock_in_is_422_naming_the_field(
 def test_unknown_unit_is_422(acme: Organization, context: Any) -> None:
     response = _clock_in(context, {"platform": "web", "unitId": "nowhere"})
     assert response["statusCode"] == 422
-    assert (
-        body_of(response)["error"] | {"field": "unitId", "rule": "unknown_unit"} == body_of(response)["error"]
-    )
+    assert body_of(response)["error"] | {"field": "unitId", "rule": "unknown_unit"} == body_of(response)["error"]
     assert _history("acme", "ana") == []
 
 
@@ -163,26 +159,18 @@ def test_retry_with_same_idempotency_key_returns_first_answer_once(
 def test_clock_out_needs_a_known_reason_and_description_for_other(acme: Organization, context: Any) -> None:
     _clock_in(context, {"platform": "web"})
     claims = claims_for("ana", "acme", "AGENT")
-    unknown = clock.handler(
-        http_event("POST", "/me/clock-out", body={"reason": "BORED"}, claims=claims), context
-    )
+    unknown = clock.handler(http_event("POST", "/me/clock-out", body={"reason": "BORED"}, claims=claims), context)
     assert unknown["statusCode"] == 422
     assert body_of(unknown)["error"]["field"] == "reason"
-    other = clock.handler(
-        http_event("POST", "/me/clock-out", body={"reason": "OTHER"}, claims=claims), context
-    )
+    other = clock.handler(http_event("POST", "/me/clock-out", body={"reason": "OTHER"}, claims=claims), context)
     assert body_of(other)["error"]["rule"] == "description_required"
-    done = clock.handler(
-        http_event("POST", "/me/clock-out", body={"reason": "END_OF_SHIFT"}, claims=claims), context
-    )
+    done = clock.handler(http_event("POST", "/me/clock-out", body={"reason": "END_OF_SHIFT"}, claims=claims), context)
     assert done["statusCode"] == 200
     assert body_of(done)["agent"]["status"] == "AWAY"
     assert len(_history("acme", "ana")) == 2
 
 
-def test_my_state_reads_with_one_request(
-    acme: Organization, context: Any, requests_counted: RequestCounter
-) -> None:
+def test_my_state_reads_with_one_request(acme: Organization, context: Any, requests_counted: RequestCounter) -> None:
     from functions.status import app as status
 
     event = http_event("GET", "/me/state", claims=claims_for("ana", "acme", "AGENT"))

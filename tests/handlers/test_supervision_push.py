@@ -26,9 +26,7 @@ def tap(aws: None) -> ManagementApiTap:
 def _socket_event(
     route: str, connection_id: str, user: str, roles: str, *, org: str = "acme", body: Any = None
 ) -> dict[str, Any]:
-    name = {"$connect": "websocket-connect", "$disconnect": "websocket-disconnect"}.get(
-        route, "websocket-message"
-    )
+    name = {"$connect": "websocket-connect", "$disconnect": "websocket-disconnect"}.get(route, "websocket-message")
     event = copy.deepcopy(load(name))
     event["requestContext"]["routeKey"] = route
     event["requestContext"]["connectionId"] = connection_id
@@ -62,11 +60,7 @@ def _stream_event() -> dict[str, Any]:
         record["eventSourceARN"] = arn
         record["dynamodb"].pop("ApproximateCreationDateTime", None)
     return {
-        "Records": [
-            r
-            for r in records
-            if r["dynamodb"].get("NewImage", {}).get("entity", {}).get("S") == "AgentChange"
-        ]
+        "Records": [r for r in records if r["dynamodb"].get("NewImage", {}).get("entity", {}).get("S") == "AgentChange"]
     }
 
 
@@ -81,9 +75,7 @@ def test_change_reaches_subscribed_supervisor_of_that_unit_only(
     tap.posts.clear()
 
     clock.handler(
-        http_event(
-            "POST", "/me/clock-in", body={"platform": "web"}, claims=claims_for("ana", "acme", "AGENT")
-        ),
+        http_event("POST", "/me/clock-in", body={"platform": "web"}, claims=claims_for("ana", "acme", "AGENT")),
         context,
     )
     result = fanout.handler(_stream_event(), context)
@@ -106,14 +98,10 @@ def test_supervisor_cannot_subscribe_to_a_unit_they_do_not_supervise(
     assert reply["error"]["rule"] == "unit_not_supervised"
 
 
-def test_agent_connection_hears_its_own_changes(
-    acme: Organization, context: Any, tap: ManagementApiTap
-) -> None:
+def test_agent_connection_hears_its_own_changes(acme: Organization, context: Any, tap: ManagementApiTap) -> None:
     _connect(context, "conn-ana", "ana", "AGENT")
     clock.handler(
-        http_event(
-            "POST", "/me/clock-in", body={"platform": "app"}, claims=claims_for("ana", "acme", "AGENT")
-        ),
+        http_event("POST", "/me/clock-in", body={"platform": "app"}, claims=claims_for("ana", "acme", "AGENT")),
         context,
     )
     fanout.handler(_stream_event(), context)
@@ -131,18 +119,14 @@ def test_gone_connection_is_forgotten_and_others_still_get_the_push(
     tap.broken.add("conn-3")
 
     clock.handler(
-        http_event(
-            "POST", "/me/clock-in", body={"platform": "web"}, claims=claims_for("ana", "acme", "AGENT")
-        ),
+        http_event("POST", "/me/clock-in", body={"platform": "web"}, claims=claims_for("ana", "acme", "AGENT")),
         context,
     )
     assert fanout.handler(_stream_event(), context) == {"batchItemFailures": []}
 
     assert len(tap.received("conn-1")) == 1
     table = boto3.client("dynamodb")
-    assert "Item" not in table.get_item(
-        TableName=TABLE, Key={"pk": {"S": "CONN#conn-2"}, "sk": {"S": "CONN"}}
-    )
+    assert "Item" not in table.get_item(TableName=TABLE, Key={"pk": {"S": "CONN#conn-2"}, "sk": {"S": "CONN"}})
     assert "Item" in table.get_item(TableName=TABLE, Key={"pk": {"S": "CONN#conn-3"}, "sk": {"S": "CONN"}})
 
 
@@ -156,9 +140,7 @@ def test_malformed_and_unknown_socket_messages_get_an_error_and_change_nothing(
     default["body"] = "not json at all"
     assert socket.handler(default, context)["statusCode"] == 200
     assert tap.received("conn-sam")[-1]["error"]["rule"] == "unknown_action"
-    item = boto3.client("dynamodb").get_item(
-        TableName=TABLE, Key={"pk": {"S": "CONN#conn-sam"}, "sk": {"S": "CONN"}}
-    )
+    item = boto3.client("dynamodb").get_item(TableName=TABLE, Key={"pk": {"S": "CONN#conn-sam"}, "sk": {"S": "CONN"}})
     assert item["Item"]["channels"]["L"] == []
 
 
@@ -169,9 +151,7 @@ def test_poison_record_is_reported_and_the_rest_of_the_batch_goes_through(
     _send(context, "conn-sam", "sam", "SUPERVISOR", {"action": "subscribe", "units": ["north"]})
     tap.posts.clear()
     clock.handler(
-        http_event(
-            "POST", "/me/clock-in", body={"platform": "web"}, claims=claims_for("ana", "acme", "AGENT")
-        ),
+        http_event("POST", "/me/clock-in", body={"platform": "web"}, claims=claims_for("ana", "acme", "AGENT")),
         context,
     )
     event = _stream_event()

@@ -81,12 +81,8 @@ def build(organization_id: str = "acme", **overrides: object) -> Organization:
             roles=frozenset({"SUPERVISOR"}),
             supervised_units=frozenset({"south"}),
         ),
-        Person(
-            organization_id=organization_id, user_id="fay", display_name="Fay", roles=frozenset({"FINANCE"})
-        ),
-        Person(
-            organization_id=organization_id, user_id="ada", display_name="Ada", roles=frozenset({"ADMIN"})
-        ),
+        Person(organization_id=organization_id, user_id="fay", display_name="Fay", roles=frozenset({"FINANCE"})),
+        Person(organization_id=organization_id, user_id="ada", display_name="Ada", roles=frozenset({"ADMIN"})),
     ]
     return Organization(settings=settings, people={p.user_id: p for p in people})
 

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from contactcenter.access import Permission
 from contactcenter.statuses import Platform
 from contactcenter.transitions import DEFAULT_POLICY, TransitionPolicy
 
@@ -29,6 +30,15 @@ class Unit(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     unit_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    name: str = Field(min_length=1, max_length=120)
+
+
+class UserGroup(BaseModel):
+    """A group of people; attendance tracking applies to the groups the organization tracks."""
+
+    model_config = ConfigDict(frozen=True)
+
+    group_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
     name: str = Field(min_length=1, max_length=120)
 
 
@@ -106,6 +116,12 @@ class OrganizationSettings(BaseModel):
         default_factory=lambda: {Channel.VOICE: 1, Channel.CHAT: 3, Channel.CASE: 5}
     )
     console_idle_timeout_seconds: int = Field(default=600, ge=60, le=7200)
+    user_groups: tuple[UserGroup, ...] = (UserGroup(group_id="agents", name="Agents"),)
+    # Roles defined by the organization beside the built-in ones: name -> the permissions it grants.
+    custom_roles: dict[str, frozenset[Permission]] = Field(default_factory=dict)
+    # Reasons ever active ("unavailable:BREAK", "clock-out:SICK"): only those could be chosen, so only
+    # those can be named by history; they can be retired but not deleted (contactcenter/administration.py).
+    reasons_ever_active: frozenset[str] = frozenset()
 
     @field_validator("time_zone")
     @classmethod

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from contactcenter.access import Permission, Principal
-from contactcenter.edge.principal import principal_from_http_event
+from contactcenter.edge.principal import has_custom_roles, principal_from_http_event, with_custom_roles
 from contactcenter.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Retryable, Unauthorized
 
 STATUS_CODES: Mapping[type[DomainError], int] = {
@@ -91,6 +91,11 @@ def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> d
     """
     try:
         principal = principal_from_http_event(event)
+        if has_custom_roles(principal):
+            # Only then the (cached) settings read: built-in roles cost no request.
+            from contactcenter.services.administration import custom_roles
+
+            principal = with_custom_roles(principal, custom_roles(principal.organization_id))
         needed = route_permissions().get(event.get("routeKey", ""))
         if needed is None:
             raise Forbidden("this route is not open to anyone", rule="route_not_wired")

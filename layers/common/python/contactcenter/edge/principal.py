@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
-from contactcenter.access import Principal, permissions_for
+from contactcenter.access import BUILT_IN_ROLES, Permission, Principal, permissions_for
 from contactcenter.errors import Unauthorized
 
 ORGANIZATION_CLAIM = "custom:organization"
@@ -44,3 +45,12 @@ def principal_from_http_event(event: Mapping[str, Any]) -> Principal:
     if not claims:
         raise Unauthorized("no verified token", rule="token_missing")
     return principal_from_claims(claims)
+
+
+def has_custom_roles(principal: Principal) -> bool:
+    """The token names a role that is not built in: its permissions are the organization's to say."""
+    return not principal.roles <= BUILT_IN_ROLES.keys()
+
+
+def with_custom_roles(principal: Principal, custom_roles: Mapping[str, frozenset[Permission]]) -> Principal:
+    return replace(principal, permissions=permissions_for(principal.roles, custom_roles))

@@ -7,8 +7,9 @@ only retried when finding the subscribers fails, so nobody gets a push twice bec
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -68,6 +69,13 @@ def close_forced_out_sessions(image: Mapping[str, Any]) -> int:
     """A supervisor forced the agent AWAY: after the push, the agent's open sessions are closed."""
     if image.get("toStatus") != "AWAY" or image.get("actorKind") != "supervisor" or image.get("kind") != "status":
         return 0
+    if _outbox is not None:
+        _outbox.afterwards(lambda: _close_sessions(image))
+        return 0
+    return _close_sessions(image)
+
+
+def _close_sessions(image: Mapping[str, Any]) -> int:
     connection_ids = connection_store.subscribers(
         image["organizationId"], [connection_store.agent_channel(image["agentId"])]
     )
@@ -101,9 +109,82 @@ def message_for_change(image: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+class Outbox:
+    """One stream batch's pushes. Each channel's subscribers are looked up once per batch; each
+    connection then gets its messages in the order of the records, connections in parallel; what must
+    happen after the pushes (closing a forced-out agent's sessions) runs last."""
+
+    def __init__(self) -> None:
+        self._subscribers: dict[tuple[str, str], frozenset[str]] = {}
+        self._messages: dict[str, list[dict[str, Any]]] = {}
+        self._afterwards: list[Callable[[], object]] = []
+
+    def add(self, organization_id: str, channels: Iterable[str], message: dict[str, Any]) -> int:
+        targets: set[str] = set()
+        for channel in channels:
+            key = (organization_id, channel)
+            if key not in self._subscribers:
+                self._subscribers[key] = frozenset(connection_store.subscribers(organization_id, [channel]))
+            targets |= self._subscribers[key]
+        for connection_id in sorted(targets):
+            self._messages.setdefault(connection_id, []).append(message)
+        return len(targets)
+
+    def afterwards(self, action: Callable[[], object]) -> None:
+        self._afterwards.append(action)
+
+    def deliver(self) -> PushOutcome:
+        outcome = PushOutcome()
+        futures = {cid: _pool().submit(_post_in_order, cid, messages) for cid, messages in self._messages.items()}
+        for connection_id, future in futures.items():
+            delivered, error = future.result()
+            outcome.delivered += delivered
+            if isinstance(error, connection_store.ConnectionGone):
+                outcome.gone.append(connection_id)
+            elif error is not None:
+                logger.warning("push failed", extra={"connection_id": connection_id, "error": repr(error)})
+                outcome.failed.append(connection_id)
+        for connection_id in outcome.gone:
+            connection_store.close_connection_records(connection_id)
+        for action in self._afterwards:
+            action()
+        self._messages.clear()
+        self._afterwards.clear()
+        return outcome
+
+
+def _post_in_order(connection_id: str, messages: list[dict[str, Any]]) -> tuple[int, BaseException | None]:
+    """A connection's messages one after the other; the first failure stops the rest for it alone."""
+    for delivered, message in enumerate(messages):
+        try:
+            connection_store.post(connection_id, message)
+        except Exception as error:  # one connection's failure is recorded, never raised to the others
+            return delivered, error
+    return len(messages), None
+
+
+_outbox: Outbox | None = None
+
+
+@contextmanager
+def batch() -> Iterator[Outbox]:
+    """Collect the pushes of one invocation and deliver them together at the end."""
+    global _outbox  # noqa: PLW0603 - one invocation at a time per execution environment
+    _outbox = Outbox()
+    try:
+        yield _outbox
+        _outbox.deliver()
+    finally:
+        _outbox = None
+
+
 def push(organization_id: str, channels: Iterable[str], message: dict[str, Any]) -> PushOutcome:
-    targets = sorted(connection_store.subscribers(organization_id, channels))
-    return post_all(targets, message)
+    """Inside `batch()` the message joins the batch's outbox; outside it is delivered at once."""
+    if _outbox is not None:
+        return PushOutcome(delivered=_outbox.add(organization_id, channels, message))
+    outbox = Outbox()
+    outbox.add(organization_id, channels, message)
+    return outbox.deliver()
 
 
 def post_all(connection_ids: list[str], message: dict[str, Any], *, parallel: bool = True) -> PushOutcome:

@@ -41,6 +41,12 @@ def events() -> Any:
 
 
 @cache
+def cognito() -> Any:
+    """The user pool's admin API (the admin function creates people and machine clients there)."""
+    return _client("cognito-idp")
+
+
+@cache
 def connections(endpoint_url: str) -> Any:
     """The API Gateway management API of one WebSocket stage."""
     return _client(
@@ -54,5 +60,5 @@ def connections(endpoint_url: str) -> Any:
 
 def reset() -> None:
     """Forget every client (tests that start a new moto backend call this)."""
-    for factory in (dynamodb, s3, events, connections):
+    for factory in (dynamodb, s3, events, cognito, connections):
         factory.cache_clear()

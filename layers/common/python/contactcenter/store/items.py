@@ -21,6 +21,12 @@ _RETRYABLE_CODES = frozenset(
         "TransactionInProgressException",
     }
 )
+# S3 (report files) asks to slow down, or failed on its side.
+_RETRYABLE_S3_CODES = frozenset({"SlowDown", "InternalError", "RequestTimeout"})
+# Why a transaction was cancelled when nothing about the request itself was wrong: DynamoDB throttled one
+# of its items, or another transaction held one of them. Nothing was written; the same request may be sent
+# again (botocore retries neither: TransactionCanceledException is not a throttling code).
+_RETRYABLE_CANCELLATIONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"})
 
 
 def to_item(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -67,8 +73,17 @@ def _native(value: Any) -> Any:
 def translate(error: ClientError, *, conflict_message: str) -> Exception:
     """AWS error -> domain error, so nothing above the store sees botocore."""
     code = error.response.get("Error", {}).get("Code", "")
+    if code == "TransactionCanceledException":
+        reasons = {reason.get("Code") for reason in error.response.get("CancellationReasons", [])}
+        if "ConditionalCheckFailed" not in reasons and reasons & _RETRYABLE_CANCELLATIONS:
+            rule = (
+                "transaction_conflict" if reasons & _RETRYABLE_CANCELLATIONS == {"TransactionConflict"} else "throttled"
+            )
+            return Retryable("the database is busy: retry the same request", rule=rule)
     if code in {"ConditionalCheckFailedException", "TransactionCanceledException"}:
         return Conflict(conflict_message, rule="concurrent_change")
     if code in _RETRYABLE_CODES:
         return Retryable("the database is busy: retry the same request", rule="throttled")
+    if code in _RETRYABLE_S3_CODES:
+        return Retryable("the file store is busy: retry the same request", rule="throttled")
     return error

@@ -4,22 +4,38 @@ Keys:
   settings   pk=ORG#{org}         sk=SETTINGS   (one item: everything a change needs; read with one request)
   person     pk=ORG#{org}         sk=PERSON#{user}
   directory  pk=ORGANIZATIONS     sk=ORG#{org}  (lets scheduled jobs list the organizations)
+  audit      pk=ORG#{org}#AUDIT   sk=AUDIT#{at}#{target}#{version}  (one per configuration change)
+
+Optimistic locking: the settings item carries `version` (one more per settings change) and
+`peopleRevision` (one more per person written). A settings change is conditional on both, a person
+write on the settings version: so removing a unit (checked against the people read) and adding a person
+to that unit (checked against the settings read) can never both win.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import time
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from contactcenter.environment import environment
-from contactcenter.errors import NotFound
+from contactcenter.errors import Conflict, Invalid, NotFound
 from contactcenter.organization import OrganizationSettings
 from contactcenter.people import Person
 from contactcenter.store import clients
 from contactcenter.store.items import from_item, to_item, translate
+
+if TYPE_CHECKING:
+    # Every function reads settings through this module; only the admin function writes people and
+    # audits, so what only those writes need is imported where it is used (cold imports stay cheap).
+    from contactcenter.administration import AuditEntry, PersonRecord
+    from contactcenter.agents import AgentState
 
 _cache: dict[str, tuple[float, OrganizationSettings]] = {}
 _people: dict[tuple[str, str], tuple[float, Person]] = {}
@@ -47,7 +63,13 @@ def get_settings(organization_id: str, *, client: Any = None, fresh: bool = Fals
     return settings
 
 
-def put_settings(settings: OrganizationSettings, *, expected_version: int | None, client: Any = None) -> None:
+def put_settings(
+    settings: OrganizationSettings,
+    *,
+    expected_version: int | None,
+    audit: AuditEntry | None = None,
+    client: Any = None,
+) -> None:
     """Write with optimistic locking: `expected_version` None creates, else must match the stored one."""
     client = client or clients.dynamodb()
     item = {
@@ -68,20 +90,16 @@ def put_settings(settings: OrganizationSettings, *, expected_version: int | None
     else:
         put["ConditionExpression"] = "version = :expected"
         put["ExpressionAttributeValues"] = {":expected": {"N": str(expected_version)}}
-    directory = {
-        "pk": {"S": "ORGANIZATIONS"},
-        "sk": {"S": f"ORG#{settings.organization_id}"},
-        **to_item(
-            {
-                "entity": "OrganizationEntry",
-                "organizationId": settings.organization_id,
-                "timeZone": settings.time_zone,
-            }
-        ),
-    }
+    writes: list[dict[str, Any]] = [{"Put": put}, {"Put": {"TableName": table, "Item": _directory_item(settings)}}]
+    if audit is not None:
+        writes.append(_audit_put(audit))
     try:
-        client.transact_write_items(TransactItems=[{"Put": put}, {"Put": {"TableName": table, "Item": directory}}])
+        client.transact_write_items(TransactItems=writes)
     except ClientError as error:
+        if expected_version is None and _failed_first(error):
+            raise Conflict(
+                f"organization {settings.organization_id!r} exists", field="organizationId", rule="organization_exists"
+            ) from error
         raise translate(error, conflict_message="the settings changed meanwhile: reload and retry") from error
     _cache.pop(settings.organization_id, None)
 
@@ -141,3 +159,308 @@ def list_people(organization_id: str, *, client: Any = None) -> list[Person]:
 def forget_cached_settings() -> None:
     _cache.clear()
     _people.clear()
+
+
+# --- administration: reads and writes for configuration changes ---------------------------------
+
+
+@dataclass(frozen=True)
+class SettingsRecord:
+    """The settings as stored now, with the revision of the people they were checked against."""
+
+    settings: OrganizationSettings
+    people_revision: int
+
+
+@dataclass(frozen=True)
+class AgentProfile:
+    """The agent item to write with a person: `revision` None creates it, else the one it was read at."""
+
+    state: AgentState
+    revision: int | None = None
+    changed_at: datetime | None = None
+
+
+def read_settings(organization_id: str, *, client: Any = None) -> SettingsRecord:
+    """A consistent read, for deciding a change (the cached one may be a few seconds old)."""
+    client = client or clients.dynamodb()
+    item = client.get_item(
+        TableName=environment().table_name, Key=_settings_key(organization_id), ConsistentRead=True
+    ).get("Item")
+    if not item:
+        raise NotFound(f"organization {organization_id!r} does not exist", rule="unknown_organization")
+    values = from_item(item)
+    settings = OrganizationSettings.model_validate_json(values["settings"])
+    _cache[organization_id] = (time.monotonic() + environment().settings_cache_seconds, settings)
+    return SettingsRecord(settings=settings, people_revision=int(values.get("peopleRevision", 0)))
+
+
+def save_settings(
+    before: SettingsRecord, after: OrganizationSettings, audit: AuditEntry, *, client: Any = None
+) -> None:
+    """The new settings and their audit entry in one transaction, conditional on the version and the
+    people revision read: a concurrent change of either gets Conflict and nothing is written."""
+    client = client or clients.dynamodb()
+    table = environment().table_name
+    organization_id = after.organization_id
+    writes: list[dict[str, Any]] = [
+        {
+            "Update": {
+                "TableName": table,
+                "Key": _settings_key(organization_id),
+                "UpdateExpression": "SET #settings = :settings, #version = :version",
+                "ConditionExpression": "#version = :expected AND (attribute_not_exists(#people) OR #people = :people)",
+                "ExpressionAttributeNames": {
+                    "#settings": "settings",
+                    "#version": "version",
+                    "#people": "peopleRevision",
+                },
+                "ExpressionAttributeValues": {
+                    ":settings": {"S": after.model_dump_json()},
+                    ":version": {"N": str(after.version)},
+                    ":expected": {"N": str(before.settings.version)},
+                    ":people": {"N": str(before.people_revision)},
+                },
+            }
+        },
+        _audit_put(audit),
+    ]
+    if after.time_zone != before.settings.time_zone:
+        writes.append({"Put": {"TableName": table, "Item": _directory_item(after)}})
+    try:
+        client.transact_write_items(TransactItems=writes)
+    except ClientError as error:
+        raise translate(error, conflict_message="the settings or people changed meanwhile: reload and retry") from error
+    finally:
+        _cache.pop(organization_id, None)
+
+
+def get_person_record(organization_id: str, user_id: str, *, client: Any = None) -> PersonRecord:
+    client = client or clients.dynamodb()
+    item = client.get_item(
+        TableName=environment().table_name, Key=_person_key(organization_id, user_id), ConsistentRead=True
+    ).get("Item")
+    if not item:
+        raise NotFound(f"no person {user_id!r} in this organization", field="userId", rule="unknown_person")
+    return _person_record(from_item(item))
+
+
+def list_person_records(organization_id: str, *, client: Any = None) -> list[PersonRecord]:
+    client = client or clients.dynamodb()
+    records: list[PersonRecord] = []
+    for page in client.get_paginator("query").paginate(
+        TableName=environment().table_name,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :person)",
+        ExpressionAttributeValues={":pk": {"S": f"ORG#{organization_id}"}, ":person": {"S": "PERSON#"}},
+        ConsistentRead=True,
+    ):
+        records.extend(_person_record(from_item(item)) for item in page.get("Items", []))
+    return records
+
+
+def save_person(
+    settings: SettingsRecord,
+    before: PersonRecord | None,
+    after: PersonRecord,
+    audit: AuditEntry,
+    *,
+    agent: AgentProfile | None = None,
+    client: Any = None,
+) -> None:
+    """Person, audit entry, the agent item (when given) and a bump of the people revision, in one
+    transaction conditional on the person's version and the settings version it was checked against."""
+    client = client or clients.dynamodb()
+    table = environment().table_name
+    person = after.person
+    put: dict[str, Any] = {"TableName": table, "Item": _person_item(after)}
+    if before is None:
+        put["ConditionExpression"] = "attribute_not_exists(pk)"
+    elif before.version == 0:  # written before people had versions (register_person)
+        put["ConditionExpression"] = "attribute_exists(pk) AND attribute_not_exists(#version)"
+        put["ExpressionAttributeNames"] = {"#version": "version"}
+    else:
+        put["ConditionExpression"] = "#version = :expected"
+        put["ExpressionAttributeNames"] = {"#version": "version"}
+        put["ExpressionAttributeValues"] = {":expected": {"N": str(before.version)}}
+    writes: list[dict[str, Any]] = [
+        {"Put": put},
+        {
+            "Update": {
+                "TableName": table,
+                "Key": _settings_key(person.organization_id),
+                "UpdateExpression": "SET #people = if_not_exists(#people, :zero) + :one",
+                "ConditionExpression": "#version = :settings",
+                "ExpressionAttributeNames": {"#people": "peopleRevision", "#version": "version"},
+                "ExpressionAttributeValues": {
+                    ":zero": {"N": "0"},
+                    ":one": {"N": "1"},
+                    ":settings": {"N": str(settings.settings.version)},
+                },
+            }
+        },
+        _audit_put(audit),
+    ]
+    if agent is not None:
+        writes.append(_agent_put(agent, table))
+    try:
+        client.transact_write_items(TransactItems=writes)
+    except ClientError as error:
+        if before is None and _failed_first(error):
+            raise Conflict(
+                f"{person.user_id} is already a person of this organization", field="userId", rule="person_exists"
+            ) from error
+        raise translate(
+            error, conflict_message="the person or the settings changed meanwhile: reload and retry"
+        ) from error
+    finally:
+        _people.pop((person.organization_id, person.user_id), None)
+
+
+def audit_page(
+    organization_id: str, *, limit: int, cursor: str | None = None, client: Any = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Audit entries, newest first; `cursor` continues where the last page ended."""
+    client = client or clients.dynamodb()
+    query: dict[str, Any] = {
+        "TableName": environment().table_name,
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :audit)",
+        "ExpressionAttributeValues": {":pk": {"S": _audit_pk(organization_id)}, ":audit": {"S": AUDIT_PREFIX}},
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    if cursor is not None:
+        query["ExclusiveStartKey"] = {"pk": {"S": _audit_pk(organization_id)}, "sk": {"S": _cursor_sk(cursor)}}
+    response = client.query(**query)
+    entries = [_audit_view(from_item(item)) for item in response.get("Items", [])]
+    last = response.get("LastEvaluatedKey")
+    next_cursor = base64.urlsafe_b64encode(last["sk"]["S"].encode()).decode() if last else None
+    return entries, next_cursor
+
+
+# --- administration: items ----------------------------------------------------------------------
+
+AUDIT_PREFIX = "AUDIT#"
+
+
+def _audit_pk(organization_id: str) -> str:
+    return f"ORG#{organization_id}#AUDIT"
+
+
+def _audit_put(entry: AuditEntry) -> dict[str, Any]:
+    at = entry.at.isoformat(timespec="milliseconds")
+    item = {
+        "pk": {"S": _audit_pk(entry.organization_id)},
+        "sk": {"S": f"{AUDIT_PREFIX}{at}#{entry.target}#{entry.version:010d}"},
+        **to_item(
+            {
+                "entity": "AuditEntry",
+                "at": at,
+                "actorId": entry.actor_id,
+                "action": entry.action,
+                "target": entry.target,
+                "version": entry.version,
+                # JSON text: the parts changed are nested and of any shape.
+                "before": json.dumps(entry.before, separators=(",", ":")) if entry.before is not None else None,
+                "after": json.dumps(entry.after, separators=(",", ":")) if entry.after is not None else None,
+            }
+        ),
+    }
+    return {
+        "Put": {"TableName": environment().table_name, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
+    }
+
+
+def _audit_view(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "at": values["at"],
+        "actorId": values["actorId"],
+        "action": values["action"],
+        "target": values["target"],
+        "version": values["version"],
+        "before": json.loads(values["before"]) if "before" in values else None,
+        "after": json.loads(values["after"]) if "after" in values else None,
+    }
+
+
+def _cursor_sk(cursor: str) -> str:
+    try:
+        sk = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (binascii.Error, UnicodeError, ValueError):
+        sk = ""
+    if not sk.startswith(AUDIT_PREFIX):
+        raise Invalid("the cursor is not one this API returned", field="cursor", rule="cursor")
+    return sk
+
+
+def _directory_item(settings: OrganizationSettings) -> dict[str, Any]:
+    return {
+        "pk": {"S": "ORGANIZATIONS"},
+        "sk": {"S": f"ORG#{settings.organization_id}"},
+        **to_item(
+            {
+                "entity": "OrganizationEntry",
+                "organizationId": settings.organization_id,
+                "timeZone": settings.time_zone,
+            }
+        ),
+    }
+
+
+def _person_item(record: PersonRecord) -> dict[str, Any]:
+    return {
+        **_person_key(record.person.organization_id, record.person.user_id),
+        **to_item(
+            {
+                "entity": "Person",
+                "person": record.person.model_dump_json(),
+                "version": record.version,
+                "email": record.email,
+                "kind": record.kind.value,
+                "retired": record.retired,
+            }
+        ),
+    }
+
+
+def _person_record(values: dict[str, Any]) -> PersonRecord:
+    from contactcenter.administration import IdentityKind, PersonRecord
+
+    return PersonRecord(
+        person=Person.model_validate(json.loads(values["person"])),
+        version=int(values.get("version", 0)),
+        email=values.get("email"),
+        kind=IdentityKind(values.get("kind", IdentityKind.USER)),
+        retired=bool(values.get("retired", False)),
+    )
+
+
+def _agent_put(profile: AgentProfile, table: str) -> dict[str, Any]:
+    # The agent item's shape belongs to store/agents.py; only the revision guard is repeated here: a
+    # profile change is a revision like any other, so a status change decided on the old item retries.
+    from contactcenter.store.agents import state_to_item
+
+    values = state_to_item(profile.state)
+    if profile.revision is None:
+        return {
+            "Put": {
+                "TableName": table,
+                "Item": to_item(values | {"revision": 1}),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+    changed_at = profile.changed_at.isoformat(timespec="milliseconds") if profile.changed_at else None
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": to_item(values | {"revision": profile.revision + 1, "changedAt": changed_at}),
+            "ConditionExpression": "#revision = :expected",
+            "ExpressionAttributeNames": {"#revision": "revision"},
+            "ExpressionAttributeValues": {":expected": {"N": str(profile.revision)}},
+        }
+    }
+
+
+def _failed_first(error: ClientError) -> bool:
+    """The transaction's first write failed its condition (the item it creates exists)."""
+    reasons = error.response.get("CancellationReasons", [])
+    return bool(reasons) and reasons[0].get("Code") == "ConditionalCheckFailed"

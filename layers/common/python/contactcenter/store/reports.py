@@ -117,13 +117,17 @@ def publish(prefix: str, files: Sequence[ReportFile], manifest: ReportFile, *, c
     stored = []
     for file in [*files, manifest]:
         key = prefix + file.name
-        client.put_object(
-            Bucket=bucket,
-            Key=key,
-            Body=file.content,
-            ContentType=file.content_type,
-            ChecksumSHA256=base64.b64encode(hashlib.sha256(file.content).digest()).decode("ascii"),
-        )
+        try:
+            client.put_object(
+                Bucket=bucket,
+                Key=key,
+                Body=file.content,
+                ContentType=file.content_type,
+                ChecksumSHA256=base64.b64encode(hashlib.sha256(file.content).digest()).decode("ascii"),
+            )
+        except ClientError as error:
+            # No manifest yet, so nothing lists this folder as a report; a throttled write is retried whole.
+            raise translate(error, conflict_message="the report changed meanwhile") from error
         stored.append(StoredFile(file.name, key, file.rows, len(file.content), file.sha256))
     return stored
 
