@@ -48,6 +48,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("agent-elena", "elena", ORGANIZATION_ID, ("AGENT",), "Elena Agent", units=("support",)),
     DemoUser("agent-franco", "franco", ORGANIZATION_ID, ("AGENT",), "Franco Agent", units=("sales",)),
     DemoUser("agent-gina", "gina", ORGANIZATION_ID, ("AGENT",), "Gina Agent", units=("sales",)),
+    DemoUser("agent-hana", "hana", ORGANIZATION_ID, ("AGENT",), "Hana Agent", units=("sales",)),
     DemoUser(
         "sup-sofia",
         "sofia",

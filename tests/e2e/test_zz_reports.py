@@ -58,15 +58,15 @@ def _rows(content: bytes) -> dict[str, dict[str, str]]:
 
 
 def test_daily_files_and_an_on_demand_job(local_stack: LocalStack) -> None:
-    with Api(local_stack, "alice") as alice, Api(local_stack, "sofia") as sofia, Api(local_stack, "fabio") as fabio:
-        _daily_files_and_an_on_demand_job(local_stack, alice, sofia, fabio)
+    with Api(local_stack, "hana") as hana, Api(local_stack, "sofia") as sofia, Api(local_stack, "fabio") as fabio:
+        _daily_files_and_an_on_demand_job(local_stack, hana, sofia, fabio)
 
 
-def _daily_files_and_an_on_demand_job(local_stack: LocalStack, alice: Api, sofia: Api, fabio: Api) -> None:
-    alice.call("POST", "/me/clock-in", body={"platform": "web"})
-    sofia.call("POST", "/agents/agent-alice/pause", body={"reason": "MEETING"})
-    alice.call("PUT", "/me/status", body={"status": "AVAILABLE"})
-    alice.call("POST", "/me/clock-out", body={"reason": "END_OF_SHIFT"})
+def _daily_files_and_an_on_demand_job(local_stack: LocalStack, hana: Api, sofia: Api, fabio: Api) -> None:
+    hana.call("POST", "/me/clock-in", body={"platform": "web"})
+    sofia.call("POST", "/agents/agent-hana/pause", body={"reason": "MEETING"})
+    hana.call("PUT", "/me/status", body={"status": "AVAILABLE"})
+    hana.call("POST", "/me/clock-out", body={"reason": "END_OF_SHIFT"})
     today = datetime.now(UTC).astimezone(ROME).date()
 
     # Half an hour after local midnight the day is compiled.
@@ -82,13 +82,13 @@ def _daily_files_and_an_on_demand_job(local_stack: LocalStack, alice: Api, sofia
     manifest = json.loads(_download(links["manifest.json"]))
     attendance = _download(links["attendance.csv"])
     assert next(f for f in manifest["files"] if f["name"] == "attendance.csv")["bytes"] == len(attendance)
-    row = _rows(attendance)["agent-alice"]
+    row = _rows(attendance)["agent-hana"]
     assert row["sessions"] == "1" and row["clock_out_reasons"] == "END_OF_SHIFT"
     assert int(row["clocked_seconds"]) == sum(
         int(row[f"{s}_seconds"]) for s in ("available", "active", "wrap_up", "offline_work", "unavailable")
     )
     actions = list(csv.DictReader(io.StringIO(_download(links["supervisor-actions.csv"]).decode("utf-8"))))
-    assert any(a["supervisor_id"] == "sup-sofia" and a["agent_id"] == "agent-alice" for a in actions)
+    assert any(a["supervisor_id"] == "sup-sofia" and a["agent_id"] == "agent-hana" for a in actions)
 
     # On demand: 202 with a job id, then polled until the stream consumer has run it.
     job = fabio.call("POST", "/reports/jobs", expect=202, body={"from": today.isoformat(), "to": today.isoformat()})
@@ -99,5 +99,5 @@ def _daily_files_and_an_on_demand_job(local_stack: LocalStack, alice: Api, sofia
         polled = fabio.call("GET", f"/reports/jobs/{job['jobId']}")
     assert polled["state"] == "done", polled
     files = {f["name"]: f for f in polled["files"]}
-    assert _rows(_download(files["attendance.csv"]["url"]))["agent-alice"]["clock_out_reasons"] == "END_OF_SHIFT"
+    assert _rows(_download(files["attendance.csv"]["url"]))["agent-hana"]["clock_out_reasons"] == "END_OF_SHIFT"
     assert json.loads(_download(files["manifest.json"]["url"]))["jobId"] == job["jobId"]
