@@ -8,7 +8,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install dev test lint unit handlers e2e infra-test bench openapi synth layer deploy clean
+.PHONY: install dev test lint unit handlers e2e infra-test bench load openapi synth layer deploy clean
 
 install: $(VENV)/.installed
 
@@ -29,13 +29,16 @@ test: install lint  ## every test, plus ruff and mypy
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy layers/common/python functions infra local
+	$(VENV)/bin/mypy layers/common/python functions infra local ops
 
 unit: install
 	$(PY) -m pytest -q tests/unit
 
 bench: install  ## measure and write bench/results.json and docs/benchmarks.md
 	$(PY) -m bench
+
+load: install  ## bounded load run on the local stack; checks nothing was lost; figures into docs/benchmarks.md
+	$(PY) -m bench.load
 
 openapi: install  ## regenerate docs/openapi.json
 	$(PY) -m local.openapi > docs/openapi.json

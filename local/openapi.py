@@ -45,12 +45,14 @@ _ERROR = {
         }
     },
 }
-_GATEWAY_ERROR = {"type": "object", "properties": {"message": {"type": "string"}}}
+# What API Gateway itself answers (its JWT authorizer's 401, before any function runs).
+_GATEWAY_ERROR = {"type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}}
 _ERROR_STATUSES = {
     "401": "No valid token (API Gateway's authorizer, or claims without an organization)",
     "403": "The caller may not do this",
     "404": "No such thing in the caller's organization",
     "409": "A concurrent change won, or the change is not allowed from the current state",
+    "415": "The body is not JSON: the API takes application/json only",
     "422": "The request breaks a rule; `field` and `rule` name it",
     "503": "AWS was busy; retry the same request",
 }
@@ -85,7 +87,11 @@ def build() -> dict[str, Any]:
                 operation["security"] = [{"bearerAuth": []}]
                 operation["x-permission"] = route.permission
                 for status, description in _ERROR_STATUSES.items():
-                    schema = {"$ref": "#/components/schemas/Error"}
+                    if status == "415" and "requestBody" not in operation:
+                        continue
+                    schema: dict[str, Any] = {"$ref": "#/components/schemas/Error"}
+                    if status == "401":  # the gateway's shape, or the edge's when verified claims lack one
+                        schema = {"anyOf": [schema, {"$ref": "#/components/schemas/GatewayError"}]}
                     operation.setdefault("responses", {})[status] = {
                         "description": description,
                         "content": {"application/json": {"schema": schema}},

@@ -205,7 +205,7 @@ def update_organization(body: OrganizationPatch, if_match: IfMatch) -> dict[str,
     return _change(UpdateOrganization(name=body.name, time_zone=body.time_zone), if_match)
 
 
-@app.post("/admin/units")
+@app.post("/admin/units", status_code=201)
 def create_unit(body: UnitCreate, if_match: IfMatch) -> tuple[dict[str, Any], int]:
     return _change(AddUnit(Unit(unit_id=body.unit_id, name=body.name)), if_match), 201
 
@@ -220,7 +220,7 @@ def delete_unit(unit_id: ObjectId, if_match: IfMatch) -> dict[str, Any]:
     return _change(RemoveUnit(unit_id), if_match)
 
 
-@app.post("/admin/groups")
+@app.post("/admin/groups", status_code=201)
 def create_group(body: GroupCreate, if_match: IfMatch) -> tuple[dict[str, Any], int]:
     return _change(AddGroup(UserGroup(group_id=body.group_id, name=body.name)), if_match), 201
 
@@ -246,7 +246,7 @@ def update_attendance(body: AttendancePatch, if_match: IfMatch) -> dict[str, Any
     return _change(command, if_match)
 
 
-@app.post("/admin/reasons/<kind>")
+@app.post("/admin/reasons/<kind>", status_code=201)
 def create_reason(kind: ReasonKind, body: ReasonCreate, if_match: IfMatch) -> tuple[dict[str, Any], int]:
     reason = Reason(code=body.code, label=body.label, active=body.active, needs_description=body.needs_description)
     return _change(AddReason(kind, reason), if_match), 201
@@ -263,7 +263,7 @@ def delete_reason(kind: ReasonKind, code: ReasonCode, if_match: IfMatch) -> dict
     return _change(RemoveReason(kind, code), if_match)
 
 
-@app.post("/admin/queues")
+@app.post("/admin/queues", status_code=201)
 def create_queue(body: QueueCreate, if_match: IfMatch) -> tuple[dict[str, Any], int]:
     queue = Queue.model_validate(body.model_dump())
     return _change(AddQueue(queue), if_match), 201
@@ -315,7 +315,7 @@ def list_people() -> dict[str, Any]:
     return administration.people_of(current_principal(app).organization_id)
 
 
-@app.post("/admin/people")
+@app.post("/admin/people", status_code=201)
 def create_person(body: PersonCreate) -> tuple[dict[str, Any], int]:
     principal = current_principal(app)
     draft = PersonDraft(
@@ -370,7 +370,7 @@ def retire_person(user_id: PersonId, if_match: IfMatch) -> dict[str, Any]:
     )
 
 
-@app.post("/admin/integrations")
+@app.post("/admin/integrations", status_code=201)
 def create_integration(body: IntegrationCreate) -> tuple[dict[str, Any], int]:
     """Machine credentials for a router or ticketing system; the secret is shown this once."""
     principal = current_principal(app)

@@ -48,7 +48,7 @@ class SaveRequest(BaseModel):
     comments: str | None = None
 
 
-@app.post("/assignments")
+@app.post("/assignments", status_code=201)
 def create(request: CreateRequest) -> tuple[dict[str, Any], int]:
     draft = service.Draft(
         type=request.type,

@@ -39,7 +39,7 @@ class ReportRequest(BaseModel):
     interval_minutes: Literal[15, 30, 60] | None = Field(default=None, alias="intervalMinutes")
 
 
-@app.post("/reports/jobs")
+@app.post("/reports/jobs", status_code=202)
 def request_report(request: ReportRequest) -> tuple[dict[str, Any], int]:
     job = service.request_job(
         current_principal(app),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from constructs import Construct
@@ -45,6 +46,12 @@ class Schedules(Construct):
             description="EventBridge Scheduler invokes the scheduled functions",
         )
         self.schedules = {row.name: self._schedule(row, functions[row.function]) for row in schedules}
+        # Scheduler hands the event to Lambda asynchronously: its dead-letter queue only holds what could
+        # not be handed over. A run that fails inside the function is parked by Lambda, in the same queue.
+        for name in dict.fromkeys(row.function for row in schedules):
+            functions[name].configure_async_invoke(
+                on_failure=destinations.SqsDestination(self.dead_letters), max_event_age=MAXIMUM_EVENT_AGE
+            )
 
     def _schedule(self, row: Schedule, function: lambda_.Function) -> scheduler.Schedule:
         target = targets.LambdaInvoke(

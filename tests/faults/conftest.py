@@ -2,19 +2,33 @@
 
 from __future__ import annotations
 
+import copy
+import json
+import os
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 
+from contactcenter.store import clients
 from functions.clock import app as clock
+from functions.status import app as status
+from functions.supervision import app as supervision
+from functions.supervision import socket
 from infra.wiring import WIRING
 from local.filters import matches_any
 from local.streams import lambda_record
-from functions.status import app as status
-from functions.supervision import app as supervision
-from tests.handlers.conftest import TABLE, acme, aws, body_of, context  # noqa: F401 (fixtures)
-from tests.support.events import claims_for, http_event
+from tests.faults.injection import ManagementApi
+from tests.handlers import conftest as handler_fixtures
+from tests.handlers.conftest import TABLE, body_of
+from tests.support.events import claims_for, http_event, load
+
+# The handler tests' moto fixtures, under their own names.
+aws = handler_fixtures.aws
+acme = handler_fixtures.acme
+context = handler_fixtures.context
+__all__ = ["TABLE", "body_of"]
 
 
 class Caller:
@@ -74,12 +88,12 @@ class Caller:
 
 
 @pytest.fixture
-def ana(acme: Any, context: Any) -> Caller:  # noqa: F811 (the fixture imported above)
+def ana(acme: Any, context: Any) -> Caller:
     return Caller(context, "ana", "AGENT")
 
 
 @pytest.fixture
-def sam(acme: Any, context: Any) -> Caller:  # noqa: F811
+def sam(acme: Any, context: Any) -> Caller:
     return Caller(context, "sam", "SUPERVISOR")
 
 
@@ -131,3 +145,45 @@ class TableStream:
                 records.append(record)
             self.seen.add(number)
         return {"Records": records}
+
+
+# --- WebSocket sessions and what they receive ------------------------------------------------------
+
+
+@pytest.fixture
+def api(aws: None) -> Iterator[ManagementApi]:
+    management = ManagementApi(clients.connections(os.environ["WEBSOCKET_ENDPOINT"]))
+    yield management
+    management.end()
+
+
+def socket_call(context: Any, route: str, connection_id: str, body: Any = None, user: str = "sam") -> dict[str, Any]:
+    """The socket handler, as API Gateway invokes it after the authorizer allowed a supervisor of acme."""
+    name = {"$connect": "websocket-connect", "$disconnect": "websocket-disconnect"}.get(route, "websocket-message")
+    event = copy.deepcopy(load(name))
+    event["requestContext"]["routeKey"] = route
+    event["requestContext"]["connectionId"] = connection_id
+    event["requestContext"]["authorizer"] = {
+        "principalId": user,
+        "organizationId": "acme",
+        "userId": user,
+        "roles": "SUPERVISOR",
+    }
+    if body is not None:
+        event["body"] = json.dumps(body)
+    response: dict[str, Any] = socket.handler(event, context)
+    return response
+
+
+def watch_north(context: Any, api: ManagementApi, *connection_ids: str) -> None:
+    """Sam's sessions, each subscribed to the north unit; what they received so far is forgotten."""
+    for connection_id in connection_ids:
+        assert socket_call(context, "$connect", connection_id)["statusCode"] == 200
+        socket_call(context, "subscribe", connection_id, {"action": "subscribe", "units": ["north"]})
+        assert api.received(connection_id)[-1]["channels"] == ["UNIT#north"]
+    api.delivered.clear()
+    api.attempts.clear()
+
+
+def pushed_changes(messages: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    return [(m["agentId"], m["sequence"]) for m in messages if m["type"] == "agent.changed"]

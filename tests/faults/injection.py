@@ -3,6 +3,7 @@
 - `Outage` answers an operation with an AWS error in `before-call`: the request is never sent, and the
   caller gets what botocore raises once its own retries are spent (throttling, cancelled transactions,
   S3 errors). It can be limited to some calls (`matching`) and to a number of calls (`times`).
+- `Timeout` makes every attempt of an operation time out, before or after AWS applied it.
 - `Race` runs a competing writer just before an operation is sent (its arguments already serialized),
   so the request meets a table that moved under it: a real conditional-check failure.
 - `ManagementApi` stands in for API Gateway's @connections endpoint in `before-send`, per attempt, so
@@ -143,6 +144,36 @@ class Race:
         self._client.meta.events.unregister(self._event, self._call)
 
     def __enter__(self) -> Race:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.end()
+
+
+class Timeout:
+    """Every attempt of `operation` times out reading the answer, in `before-send`, so botocore retries
+    it as it would a real timeout. `arrived=True`: AWS (moto) received and applied each attempt first,
+    and only the answer was lost; otherwise nothing reached AWS."""
+
+    def __init__(self, client: Any, operation: str, *, arrived: bool) -> None:
+        self._client = client
+        self._operation = _event(client, "before-send", operation)
+        self.attempts = 0
+        # botocore calls the handlers of the most specific event name first. moto answers requests in a
+        # handler of plain "before-send": after it (registered last there) the request was applied.
+        self._event = "before-send" if arrived else self._operation
+        (client.meta.events.register_last if arrived else client.meta.events.register_first)(self._event, self._send)
+
+    def _send(self, request: Any, event_name: str, **_: Any) -> None:
+        if event_name != self._operation:
+            return
+        self.attempts += 1
+        raise ReadTimeoutError(endpoint_url=request.url)
+
+    def end(self) -> None:
+        self._client.meta.events.unregister(self._event, self._send)
+
+    def __enter__(self) -> Timeout:
         return self
 
     def __exit__(self, *_: object) -> None:

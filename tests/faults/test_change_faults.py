@@ -11,7 +11,7 @@ import pytest
 
 from contactcenter.store import clients
 from tests.faults.conftest import Caller, body_of, history, idempotency_records
-from tests.faults.injection import ErrorBody, Outage, Race, cancelled, throttled
+from tests.faults.injection import ErrorBody, Outage, Race, Timeout, cancelled, throttled
 
 Answer = Callable[[dict[str, Any]], ErrorBody]
 
@@ -125,3 +125,34 @@ def test_a_change_that_loses_one_race_is_decided_again_on_the_winner_and_written
         (3, "UNAVAILABLE", "ana"),
     ]
     assert len(idempotency_records()) == 1
+
+
+@pytest.mark.parametrize("arrived", [False, True], ids=["lost-on-the-way", "applied-answer-lost"])
+def test_a_change_whose_every_attempt_timed_out_is_503_and_the_retry_applies_it_once(
+    ana: Caller, arrived: bool
+) -> None:
+    """botocore retried the timeout twice; then the caller is told to retry, not that we failed (500).
+    When the write did arrive, the retry with the same Idempotency-Key gets the stored answer."""
+    ana.clock_in()
+    before = history("ana")
+
+    with Timeout(clients.dynamodb(), "TransactWriteItems", arrived=arrived) as timeout:
+        refused = ana.set_status("UNAVAILABLE", "BREAK", key="break-1")
+
+    assert timeout.attempts == 4  # the dynamodb client allows three retries
+    assert refused["statusCode"] == 503
+    assert refused["headers"]["Retry-After"] == "1"
+    assert body_of(refused) == {
+        "error": {
+            "code": "retryable",
+            "rule": "timeout",
+            "message": "AWS did not answer in time: retry the same request",
+        }
+    }
+    assert len(history("ana")) == len(before) + (1 if arrived else 0)
+
+    retried = ana.set_status("UNAVAILABLE", "BREAK", key="break-1")
+    assert retried["statusCode"] == 200, body_of(retried)
+    entries = history("ana")
+    assert [(e["toStatus"], e["reason"]) for e in entries[len(before) :]] == [("UNAVAILABLE", "BREAK")]
+    assert body_of(retried)["changes"][0]["sequence"] == entries[-1]["sequence"]

@@ -5,55 +5,16 @@ someone else), and a client that missed pushes gets exactly them back through `c
 
 from __future__ import annotations
 
-import copy
-import json
-import os
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import pytest
 
 from contactcenter.store import clients
-from functions.supervision import fanout, socket
-from tests.faults.conftest import TABLE, Caller, TableStream
+from functions.supervision import fanout
+from tests.faults.conftest import TABLE, Caller, TableStream, pushed_changes, socket_call, watch_north
 from tests.faults.injection import ManagementApi, Outage, throttled
-from tests.support.events import load
 
 HEALTHY = ("conn-1", "conn-2")
-
-
-@pytest.fixture
-def api(aws: None) -> Iterator[ManagementApi]:
-    management = ManagementApi(clients.connections(os.environ["WEBSOCKET_ENDPOINT"]))
-    yield management
-    management.end()
-
-
-def _socket(context: Any, route: str, connection_id: str, body: Any = None, user: str = "sam") -> dict[str, Any]:
-    name = {"$connect": "websocket-connect", "$disconnect": "websocket-disconnect"}.get(route, "websocket-message")
-    event = copy.deepcopy(load(name))
-    event["requestContext"]["routeKey"] = route
-    event["requestContext"]["connectionId"] = connection_id
-    event["requestContext"]["authorizer"] = {
-        "principalId": user,
-        "organizationId": "acme",
-        "userId": user,
-        "roles": "SUPERVISOR",
-    }
-    if body is not None:
-        event["body"] = json.dumps(body)
-    response: dict[str, Any] = socket.handler(event, context)
-    return response
-
-
-def _watch_north(context: Any, api: ManagementApi, *connection_ids: str) -> None:
-    for connection_id in connection_ids:
-        assert _socket(context, "$connect", connection_id)["statusCode"] == 200
-        _socket(context, "subscribe", connection_id, {"action": "subscribe", "units": ["north"]})
-        assert api.received(connection_id)[-1]["channels"] == ["UNIT#north"]
-    api.delivered.clear()
-    api.attempts.clear()
 
 
 def _connection_items(connection_id: str) -> list[str]:
@@ -63,14 +24,10 @@ def _connection_items(connection_id: str) -> list[str]:
     )
 
 
-def _changes(messages: list[dict[str, Any]]) -> list[tuple[str, int]]:
-    return [(m["agentId"], m["sequence"]) for m in messages if m["type"] == "agent.changed"]
-
-
 def test_failing_slow_and_gone_connections_do_not_hold_back_the_others_or_fail_the_record(
     ana: Caller, context: Any, api: ManagementApi
 ) -> None:
-    _watch_north(context, api, *HEALTHY, "conn-broken", "conn-slow", "conn-gone")
+    watch_north(context, api, *HEALTHY, "conn-broken", "conn-slow", "conn-gone")
     api.broken.add("conn-broken")
     api.slow.add("conn-slow")
     api.gone.add("conn-gone")
@@ -86,10 +43,11 @@ def test_failing_slow_and_gone_connections_do_not_hold_back_the_others_or_fail_t
     assert fanout.handler(event, context) == {"batchItemFailures": []}
 
     for connection_id in HEALTHY:
-        assert _changes(api.received(connection_id)) == [("ana", 1), ("ana", 2)]
-    # botocore tried the 500 and the timeout three times for each push (the connections client allows
-    # two retries); the 410 once: it is final.
-    assert api.attempts["conn-broken"] == api.attempts["conn-slow"] == 6
+        assert pushed_changes(api.received(connection_id)) == [("ana", 1), ("ana", 2)]
+    # botocore tried the 500 and the timeout three times (the connections client allows two retries),
+    # then that connection's later pushes of the batch were not tried (they would arrive out of order);
+    # the 410 once: it is final.
+    assert api.attempts["conn-broken"] == api.attempts["conn-slow"] == 3
     assert api.attempts["conn-gone"] == 1
     assert api.received("conn-broken") == api.received("conn-slow") == []
     assert {cid: _connection_items(cid) for cid in kept} == kept  # failing is not gone: still subscribed
@@ -100,44 +58,48 @@ def test_failing_slow_and_gone_connections_do_not_hold_back_the_others_or_fail_t
     api.broken.clear()
     ana.set_status("AVAILABLE")
     assert fanout.handler(stream.next_event(), context) == {"batchItemFailures": []}
-    assert _changes(api.received("conn-broken")) == [("ana", 3)]
-    _socket(context, "catchup", "conn-broken", {"action": "catchup", "since": {"ana": 0}, "requestId": "r1"})
+    assert pushed_changes(api.received("conn-broken")) == [("ana", 3)]
+    socket_call(context, "catchup", "conn-broken", {"action": "catchup", "since": {"ana": 0}, "requestId": "r1"})
     received = api.received("conn-broken")
-    assert _changes(received) == [("ana", 3), ("ana", 1), ("ana", 2), ("ana", 3)]
+    assert pushed_changes(received) == [("ana", 3), ("ana", 1), ("ana", 2), ("ana", 3)]
     assert received[-1] == {"type": "caughtup", "requestId": "r1"}
 
 
-def test_finding_the_subscribers_throttled_fails_only_that_record_and_its_retry_delivers_once(
+def test_finding_the_subscribers_throttled_fails_that_record_and_its_retry_fills_the_gap(
     ana: Caller, context: Any, api: ManagementApi
 ) -> None:
-    """Finding the subscribers is the one failure that fails the record: nobody was pushed to yet."""
-    _watch_north(context, api, *HEALTHY)
+    """Finding the subscribers is the one failure that fails a record: nobody was pushed that change yet.
+    The changes after it go out in the same invocation (the rest of the batch goes through), so a client
+    sees a gap in the sequence numbers until Lambda's retry, which starts at the failed record."""
+    watch_north(context, api, *HEALTHY)
     stream = TableStream("fanout")
     stream.next_event()
     ana.clock_in()
     ana.set_status("OFFLINE_WORK")
     ana.set_status("AVAILABLE")
     event = stream.next_event()
-    second = event["Records"][1]["dynamodb"]["SequenceNumber"]
+    first = event["Records"][0]["dynamodb"]["SequenceNumber"]
 
-    # Once the first change is out, finding the next one's subscribers is throttled (botocore's retries spent).
-    first_pushed = lambda _: len(api.delivered) == len(HEALTHY)  # noqa: E731
-    with Outage(clients.dynamodb(), "Query", throttled(), times=1, matching=first_pushed):
+    # The first subscriber lookup of the batch is throttled (botocore's own retries spent).
+    with Outage(clients.dynamodb(), "Query", throttled(), times=1) as outage:
         result = fanout.handler(event, context)
 
-    # Lambda retries from the failed record: the ones before it are not pushed again.
-    assert result == {"batchItemFailures": [{"itemIdentifier": second}]}
-    assert all(_changes(api.received(cid)) == [("ana", 1), ("ana", 3)] for cid in HEALTHY)
-    retry = {"Records": [r for r in event["Records"] if int(r["dynamodb"]["SequenceNumber"]) >= int(second)]}
-    assert fanout.handler(retry, context) == {"batchItemFailures": []}
+    assert outage.failed == 1
+    assert result == {"batchItemFailures": [{"itemIdentifier": first}]}
     for connection_id in HEALTHY:
-        assert _changes(api.received(connection_id)) == [("ana", 1), ("ana", 3), ("ana", 2), ("ana", 3)]
+        assert pushed_changes(api.received(connection_id)) == [("ana", 2), ("ana", 3)]  # 1 is missing: a gap
+
+    assert fanout.handler(event, context) == {"batchItemFailures": []}  # the retry, from the failed record on
+    for connection_id in HEALTHY:
+        received = pushed_changes(api.received(connection_id))
+        assert received == [("ana", 2), ("ana", 3), ("ana", 1), ("ana", 2), ("ana", 3)]
+        assert sorted(set(received)) == [("ana", 1), ("ana", 2), ("ana", 3)]  # clients keep one per sequence
 
 
 def test_a_poison_record_is_reported_alone_and_the_rest_of_the_batch_is_pushed(
     ana: Caller, context: Any, api: ManagementApi
 ) -> None:
-    _watch_north(context, api, *HEALTHY)
+    watch_north(context, api, *HEALTHY)
     stream = TableStream("fanout")
     stream.next_event()
     ana.clock_in()
@@ -159,4 +121,4 @@ def test_a_poison_record_is_reported_alone_and_the_rest_of_the_batch_is_pushed(
 
     assert result == {"batchItemFailures": [{"itemIdentifier": poison}]}
     for connection_id in HEALTHY:
-        assert _changes(api.received(connection_id)) == [("ana", 1), ("ana", 2)]
+        assert pushed_changes(api.received(connection_id)) == [("ana", 1), ("ana", 2)]

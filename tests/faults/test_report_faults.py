@@ -23,7 +23,7 @@ from contactcenter.statuses import Platform, Status
 from contactcenter.store import clients
 from functions.reports import app as reports
 from tests.faults.conftest import TableStream, body_of
-from tests.faults.injection import Outage, s3_error
+from tests.faults.injection import Outage, Timeout, s3_error
 from tests.handlers.conftest import LambdaContext
 from tests.support.events import claims_for, http_event, load
 
@@ -127,8 +127,17 @@ def test_a_daily_report_whose_write_failed_is_not_published_and_the_next_run_wri
     assert _objects(DAY) == published
 
 
+def _s3_fails(prefix: str) -> Any:
+    return Outage(clients.s3(), "PutObject", s3_error(), status_code=500, matching=_put_of("sessions.csv", prefix))
+
+
+def _s3_times_out(prefix: str) -> Any:
+    return Timeout(clients.s3(), "PutObject", arrived=False)
+
+
+@pytest.mark.parametrize("fault", [_s3_fails, _s3_times_out], ids=["s3-error", "s3-timeout"])
 def test_an_on_demand_job_whose_write_failed_stays_running_and_its_retried_record_finishes_it(
-    bucket: str,
+    bucket: str, fault: Any
 ) -> None:
     today = datetime.now(UTC).astimezone(ROME).date()
     _shift(datetime(today.year, today.month, today.day, 8, tzinfo=ROME) - timedelta(days=1))
@@ -145,7 +154,7 @@ def test_an_on_demand_job_whose_write_failed_stays_running_and_its_retried_recor
     assert len(record["Records"]) == 1
 
     with (
-        Outage(clients.s3(), "PutObject", s3_error(), status_code=500, matching=_put_of("sessions.csv", prefix)),
+        fault(prefix),
         pytest.raises(BatchProcessingError),
     ):
         # A batch whose every record failed is a function error (Powertools): Lambda delivers it again.

@@ -30,3 +30,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def tenants(local_stack: LocalStack) -> Iterator[Tenants]:  # noqa: F811
     """The callers of every role in the demo organization, in `globex`, and in the fuzzing organization."""
     yield open_tenants(local_stack)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests.security.tally import TALLY
+
+    if TALLY.sent:
+        terminalreporter.write_line(TALLY.summary())

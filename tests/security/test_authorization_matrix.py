@@ -25,7 +25,6 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-import boto3
 import httpx
 import jwt
 import pytest
@@ -37,6 +36,7 @@ from contactcenter.access import BUILT_IN_ROLES
 from infra.wiring import WIRING, HttpRoute
 from tests.e2e.clients import Api
 from tests.e2e.conftest import LocalStack
+from tests.security.table import Items, table_items
 from tests.security.tenants import ROLES, Caller, Tenants
 
 JOB_SECONDS = 60
@@ -134,7 +134,8 @@ SCOPE_DENIALS = frozenset({"agent_not_supervised", "unit_not_supervised", "not_s
 
 REPORT_DAY = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
 STALE = {"If-Match": '"999999"'}  # a version no settings reach: an allowed change stops at 409 stale_version
-KEY = {"Idempotency-Key": "security-matrix"}  # the setup made these requests once: a repeat is a replay
+# The setup made these requests once, per unit: the matrix's are replays (an allowed cell writes nothing).
+KEY = {"Idempotency-Key": "security-matrix-$unit"}
 NOWHERE = "security-nowhere"  # a unit no agent belongs to: clock-in and new people stop at 422
 
 
@@ -332,10 +333,8 @@ def _substitute(value: Any, place: Place) -> Any:
         return {key: _substitute(item, place) for key, item in value.items()}
     if isinstance(value, list):
         return [_substitute(item, place) for item in value]
-    if value == "$agent":
-        return place.agent
-    if value == "$unit":
-        return place.unit
+    if isinstance(value, str):
+        return value.replace("$agent", place.agent).replace("$unit", place.unit)
     return value
 
 
@@ -353,19 +352,31 @@ def _parameters(path: str) -> list[str]:
 # --- setup ---------------------------------------------------------------------------------------
 
 
+SALES = Place("sales", "agent-alice", "sales-line", "", "")
+SUPPORT = Place("support", "agent-chiara", "support-chat", "", "")
+
+
+def _made(stack: LocalStack, caller: Caller, route_key: str, place: Place, expect: int) -> str:
+    """The request the matrix makes for this route and place, made once by the setup; returns the new id."""
+    route = next(route for route in WIRING.http_routes if route.route_key == route_key)
+    with httpx.Client(base_url=stack.api_url, timeout=30) as http:
+        response = _request(http, route, place, caller.token(stack))
+    assert response.status_code == expect, (route_key, response.status_code, response.text)
+    body = response.json()
+    return str(body["assignment"]["assignmentId"] if "assignment" in body else body["jobId"])
+
+
+def _replayed(route_key: str) -> list[tuple[str, Place]]:
+    """The allowed cells of a route keyed by Idempotency-Key: every holder in its unit, and in the other
+    unit those who reach the whole organization."""
+    route = next(route for route in WIRING.http_routes if route.route_key == route_key)
+    rule = SCOPE_RULES[ROUTES[route_key].target]
+    holders = [role for role in ROLES if route.permission in ROLE_PERMISSIONS[role]]
+    return [(role, SALES) for role in holders] + [(role, SUPPORT) for role in holders if role in rule.organization_wide]
+
+
 def _as(stack: LocalStack, caller: Caller) -> Api:
     return Api(stack, None, token=caller.token(stack))
-
-
-def _assignment(stack: LocalStack, caller: Caller, agent: str) -> str:
-    body = {**_ASSIGNMENT, "agentIds": [agent]}
-    created = _as(stack, caller).call("POST", "/assignments", body=body, headers=dict(KEY), expect=201)
-    return str(created["assignment"]["assignmentId"])
-
-
-def _job(stack: LocalStack, caller: Caller, unit: str) -> str:
-    body = {"from": REPORT_DAY, "to": REPORT_DAY, "unitId": unit}
-    return str(_as(stack, caller).call("POST", "/reports/jobs", body=body, headers=dict(KEY), expect=202)["jobId"])
 
 
 def _wait_for_jobs(stack: LocalStack, jobs: list[tuple[Caller, str]]) -> None:
@@ -376,36 +387,24 @@ def _wait_for_jobs(stack: LocalStack, jobs: list[tuple[Caller, str]]) -> None:
         assert state in ("done", "failed"), (job_id, state)
 
 
-def table_items(stack: LocalStack) -> dict[tuple[str, str], dict[str, Any]]:
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=stack.moto_url,
-        region_name=str(stack.endpoints["region"]),
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    try:
-        items: dict[tuple[str, str], dict[str, Any]] = {}
-        for page in client.get_paginator("scan").paginate(TableName=stack.table_name):
-            for item in page["Items"]:
-                items[(item["pk"]["S"], item["sk"]["S"])] = item
-        return items
-    finally:
-        client.close()
-
-
 @pytest.fixture(scope="module")
 def matrix(local_stack: LocalStack, tenants: Tenants) -> Iterator[Matrix]:
     demo, marco = tenants.demo, tenants.marco
     for username in ("alice", "chiara"):  # AWAY: the agents' own changes and supervisors' stop at 409
         Api(local_stack, username).ensure_clocked_out()
-    sales_assignment = _assignment(local_stack, demo["SUPERVISOR"], "agent-alice")
-    for role in ("ADMIN", "UNIT_MANAGER"):  # their own creation, replayed by the matrix
-        _assignment(local_stack, demo[role], "agent-alice")
-    support_assignment = _assignment(local_stack, marco, "agent-chiara")
-    jobs = {role: _job(local_stack, demo[role], "sales") for role in ("ADMIN", "SUPERVISOR", "UNIT_MANAGER", "FINANCE")}
-    other_unit_job = _job(local_stack, marco, "support")
-    _wait_for_jobs(local_stack, [(demo[role], job) for role, job in jobs.items()] + [(marco, other_unit_job)])
+    for role, place in _replayed("POST /assignments"):
+        _made(local_stack, demo[role], "POST /assignments", place, 201)
+    # What the other unit's supervisor owns: an assignment of its agent, a report on its unit.
+    support_assignment = _made(local_stack, marco, "POST /assignments", SUPPORT, 201)
+    other_unit_job = _made(local_stack, marco, "POST /reports/jobs", SUPPORT, 202)
+    made, jobs = [(marco, other_unit_job)], {}
+    for role, place in _replayed("POST /reports/jobs"):
+        job = _made(local_stack, demo[role], "POST /reports/jobs", place, 202)
+        made.append((demo[role], job))
+        if place is SALES:
+            jobs[role] = job  # the caller's own job, about its own unit
+    _wait_for_jobs(local_stack, made)
+    sales_assignment = _made(local_stack, demo["SUPERVISOR"], "POST /assignments", SALES, 201)  # a replay
     yield Matrix(local_stack, tenants, jobs, other_unit_job, sales_assignment, support_assignment)
 
 
@@ -416,7 +415,7 @@ def client(local_stack: LocalStack) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def table_before(local_stack: LocalStack, matrix: Matrix) -> dict[tuple[str, str], dict[str, Any]]:
+def table_before(local_stack: LocalStack, matrix: Matrix) -> Items:
     return table_items(local_stack)
 
 
@@ -436,7 +435,7 @@ CELLS = [
 
 def _request(client: httpx.Client, route: HttpRoute, place: Place, token: str | None) -> httpx.Response:
     row = ROUTES[route.route_key]
-    headers = dict(row.headers)
+    headers = _substitute(dict(row.headers), place)
     if token is not None:
         headers["authorization"] = f"Bearer {token}"
     body = _substitute(row.body, place)
@@ -467,7 +466,7 @@ def assert_outcome(outcome: Outcome, response: httpx.Response, *, missing_permis
 def test_cell(
     matrix: Matrix,
     client: httpx.Client,
-    table_before: dict[tuple[str, str], dict[str, Any]],
+    table_before: Items,
     route: HttpRoute,
     role: str,
     scope: Scope | TokenFault,
@@ -507,9 +506,7 @@ def test_every_route_is_open_to_some_role_and_closed_to_another() -> None:
         assert holders and holders != set(ROLES), (route.route_key, holders)
 
 
-def test_the_matrix_wrote_nothing_but_its_messages(
-    local_stack: LocalStack, table_before: dict[tuple[str, str], dict[str, Any]]
-) -> None:
+def test_the_matrix_wrote_nothing_but_its_messages(local_stack: LocalStack, table_before: Items) -> None:
     after = table_items(local_stack)
     changed = {key for key in after.keys() & table_before.keys() if after[key] != table_before[key]}
     removed = table_before.keys() - after.keys()

@@ -3,6 +3,7 @@ permission check every route gets from the wiring table (ROUTE_PERMISSIONS) befo
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from contactcenter.access import Permission, Principal
 from contactcenter.edge.principal import has_custom_roles, principal_from_http_event, with_custom_roles
 from contactcenter.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Retryable, Unauthorized
+from contactcenter.store.items import TRANSIENT_ERRORS, unanswered
 
 STATUS_CODES: Mapping[type[DomainError], int] = {
     Invalid: 422,
@@ -65,6 +67,8 @@ def build_resolver() -> APIGatewayHttpResolver:
     # (its lazy path for routes asking for validation) instead of at import: a third of the cold import.
     app._enable_validation = True
     app.exception_handler(DomainError)(error_response)
+    # A timeout or a dropped connection to AWS is the caller's to retry (503), not a failure of ours (500).
+    app.exception_handler(list(TRANSIENT_ERRORS))(lambda _: error_response(unanswered()))
     app.exception_handler(RequestValidationError)(validation_response)
     return app
 
@@ -82,6 +86,43 @@ def _lambda_response(error: DomainError) -> dict[str, Any]:
         "body": json.dumps(error.body()),
         "isBase64Encoded": False,
     }
+
+
+def _refusal(status_code: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "statusCode": status_code,
+        "headers": {"Content-Type": content_types.APPLICATION_JSON},
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
+def _unreadable_body(event: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The answer to a body the routes cannot read, before the resolver parses it: 415 for anything but
+    JSON (forms and multipart would be parsed into what no route expects; a multipart type without a
+    boundary raised, a 500), 422 for bytes that are not UTF-8 (decoding them raised, a 500)."""
+    body = event.get("body")
+    if not body:
+        return None
+    content_type = str((event.get("headers") or {}).get("content-type", ""))
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type not in ("", content_types.APPLICATION_JSON) and not media_type.endswith("+json"):
+        error = {
+            "code": "unsupported_media_type",
+            "message": "the body must be JSON (Content-Type: application/json)",
+            "rule": "json_only",
+            "field": "Content-Type",
+        }
+        return _refusal(415, {"error": error})
+    try:
+        if event.get("isBase64Encoded"):
+            base64.b64decode(str(body), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        problem = {"field": "body", "rule": "json_invalid", "message": "the body is not UTF-8 JSON"}
+        return _refusal(
+            422, {"error": {"code": "validation", "message": "the request is not valid", "errors": [problem]}}
+        )
+    return None
 
 
 def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -103,6 +144,9 @@ def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> d
             raise Forbidden(f"this action needs the permission {needed}", rule="missing_permission")
     except DomainError as error:
         return _lambda_response(error)
+    unreadable = _unreadable_body(event)
+    if unreadable is not None:
+        return unreadable
     app.append_context(principal=principal)
     return app.resolve(event, context)
 

@@ -49,6 +49,7 @@ from contactcenter.store import agents as agent_store
 from contactcenter.store import organizations as organization_store
 from contactcenter.store import reports as report_store
 from contactcenter.store import supervision as supervision_store
+from contactcenter.store.items import TRANSIENT_ERRORS
 from contactcenter.store.reports import JobState, ReportJob
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ CATCH_UP_DAYS = 2  # a run also compiles the day before the last one if that one
 COMPILE_RESERVE_MS = 120_000  # a scheduled run starts no compilation with less time than this left
 READ_WORKERS = 10  # concurrent history queries: botocore's connection pool holds 10 (clients are thread-safe)
 PROGRESS_STEPS = 10
+# AWS throttled, timed out or could not be reached: the work is left for the next run or delivery.
+_TRY_AGAIN: tuple[type[Exception], ...] = (Retryable, *TRANSIENT_ERRORS)
 
 
 # --- compilation ---------------------------------------------------------------------------------
@@ -202,7 +205,7 @@ def compile_due(now: datetime, *, time_left_ms: Callable[[], int] | None = None)
                 continue
             try:
                 compile_day(organization_id, day, now=now)
-            except Retryable:
+            except _TRY_AGAIN:
                 run.deferred.append(label)
                 continue
             except Exception:  # one organization's failure must not stop the others' payroll files
@@ -387,8 +390,8 @@ def run_job(organization_id: str, job_id: str, *, now: datetime) -> None:
             job.job_id,
         )
         stored = _publish(report_store.job_prefix(organization_id, job_id), facts, files, now=now)
-    except Retryable:
-        raise  # throttled: the stream delivers the record again and the run starts over
+    except _TRY_AGAIN:
+        raise  # throttled or timed out: the stream delivers the record again and the run starts over
     except DomainError as error:
         report_store.fail_job(organization_id, job_id, error.message, now=now)
         return

@@ -7,7 +7,8 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as AwsConnectionError
 
 from contactcenter.errors import Conflict, Retryable
 
@@ -21,6 +22,9 @@ _RETRYABLE_CODES = frozenset(
         "TransactionInProgressException",
     }
 )
+# AWS could not be reached or did not answer in time, after botocore's own retries. Safe to send again:
+# a write carries its condition and its idempotency record, so one that did arrive is not applied twice.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (HTTPClientError, AwsConnectionError)
 # S3 (report files) asks to slow down, or failed on its side.
 _RETRYABLE_S3_CODES = frozenset({"SlowDown", "InternalError", "RequestTimeout"})
 # Why a transaction was cancelled when nothing about the request itself was wrong: DynamoDB throttled one
@@ -87,3 +91,8 @@ def translate(error: ClientError, *, conflict_message: str) -> Exception:
     if code in _RETRYABLE_S3_CODES:
         return Retryable("the file store is busy: retry the same request", rule="throttled")
     return error
+
+
+def unanswered() -> Retryable:
+    """The domain error for one of TRANSIENT_ERRORS."""
+    return Retryable("AWS did not answer in time: retry the same request", rule="timeout")
