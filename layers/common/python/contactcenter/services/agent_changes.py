@@ -6,6 +6,10 @@ holds the agent's latest state (it handled the last change), the change costs th
 one read comes first. A stale starting point is never written over the truth: the failed condition
 returns the current item (as good as a fresh read), and the change is decided again on it. If the item
 moves again between that read and the second write, another change won the race: 409.
+
+An idempotency key is the caller's, across every route that changes agents: its record stores the
+fingerprint of the request it answered (agent, actor kind, action), and only that request is answered
+again; the same key with another request is 409 `idempotency_key_reused` (contactcenter.idempotency).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from contactcenter import idempotency
 from contactcenter.agents import Actor, AgentState
 from contactcenter.errors import Conflict, DomainError, NotFound
 from contactcenter.organization import OrganizationSettings
@@ -45,20 +50,23 @@ def change_agent(
     `guard` checks the caller may act on this agent (a supervisor's units), on the state decided from.
     """
     settings = organization_store.get_settings(organization_id)
+    request = request_fingerprint(agent_id, action, actor) if idempotency_key else None
     known = agent_store.known_state(organization_id, agent_id)
     fresh = False
     for _ in range(2):
         if known is None:
             known, replay = _read(organization_id, agent_id, actor, idempotency_key)
             if replay is not None:
-                return Answer(replay.status_code, replay.body, replayed=True)
+                return _answered_again(replay, request)
             fresh = True
         try:
             if guard is not None:
                 guard(known.state)
-            return _decide_and_write(known, action, settings=settings, actor=actor, now=now, key=idempotency_key)
+            return _decide_and_write(
+                known, action, settings=settings, actor=actor, now=now, key=idempotency_key, request=request
+            )
         except agent_store.DuplicateRequest as duplicate:
-            return _replayed(duplicate)
+            return _replayed(duplicate, request)
         except agent_store.StaleState as stale:
             if fresh:
                 break  # decided on what was stored a moment ago, and it moved: a race, this one lost
@@ -92,21 +100,42 @@ def _decide_and_write(
     actor: Actor,
     now: datetime,
     key: str | None,
+    request: str | None,
 ) -> Answer:
     change = decide(known.state, action, settings=settings, actor=actor, now=now)
     body = {
         "agent": agent_view(change.state, settings),
         "changes": [agent_store.history_view(entry) for entry in change.entries],
     }
-    record = agent_store.ReplayRecord(caller_id=actor.user_id, key=key, status_code=200, body=body) if key else None
+    record = (
+        agent_store.ReplayRecord(caller_id=actor.user_id, key=key, status_code=200, body=body, fingerprint=request)
+        if key
+        else None
+    )
     agent_store.write_change(change, before=known, settings=settings, replay=record, now=now)
     return Answer(200, body)
 
 
-def _replayed(duplicate: agent_store.DuplicateRequest) -> Answer:
+def _replayed(duplicate: agent_store.DuplicateRequest, request: str | None) -> Answer:
     if duplicate.replay is None:
         raise duplicate
-    return Answer(duplicate.replay.status_code, duplicate.replay.body, replayed=True)
+    return _answered_again(duplicate.replay, request)
+
+
+def _answered_again(replay: agent_store.Replay, request: str | None) -> Answer:
+    """The stored answer, to the request it answered only: the write it came with was refused (or
+    never made), so a refusal here leaves everything as it was."""
+    if request is not None:
+        idempotency.require_same_request(replay.fingerprint, request)
+    return Answer(replay.status_code, replay.body, replayed=True)
+
+
+def request_fingerprint(agent_id: str, action: Action, actor: Actor) -> str:
+    """What makes two changes the same request: the agent, who acts (the key is already the caller's)
+    and the action with its fields; the action's class names the route's kind of change."""
+    return idempotency.fingerprint(
+        {"agentId": agent_id, "actorKind": actor.kind, "action": type(action).__name__, "fields": action}
+    )
 
 
 def agent_view(state: AgentState, settings: OrganizationSettings) -> dict[str, Any]:

@@ -9,11 +9,13 @@ and ceil(agents / 25) + 1 writes.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from contactcenter import assignments as rules
+from contactcenter import idempotency
 from contactcenter.access import Permission, Principal
 from contactcenter.assignments import AgentAssignment, Assignment, AssignmentState, AssignmentType
 from contactcenter.errors import Conflict, Forbidden, Invalid, NotFound
@@ -71,7 +73,8 @@ def _require_assignment_id(assignment_id: str) -> None:
 
 
 def create(principal: Principal, draft: Draft, *, now: datetime, idempotency_key: str | None = None) -> Answer:
-    """One assignment, a copy per agent; a retry with the same idempotency key answers the first again."""
+    """One assignment, a copy per agent. A retry with the same idempotency key and the same draft answers
+    the first answer again, writing nothing; the same key with another draft is 409 (writing nothing)."""
     organization_id = principal.organization_id
     assignment = rules.new_assignment(
         organization_id=organization_id,
@@ -97,25 +100,33 @@ def create(principal: Principal, draft: Draft, *, now: datetime, idempotency_key
         known_units=settings.unit_ids(),
     )
     if idempotency_key:
+        request = idempotency.fingerprint(draft)
         claim = assignment_store.claim_request(
-            organization_id, principal.user_id, idempotency_key, assignment_id=assignment.assignment_id, now=now
+            organization_id,
+            principal.user_id,
+            idempotency_key,
+            assignment_id=assignment.assignment_id,
+            fingerprint=request,
+            agent_ids=[agent.user_id for agent in targets],
+            now=now,
         )
         if not claim.fresh:
+            idempotency.require_same_request(claim.fingerprint, request)
+            first_agents = claim.agent_ids if claim.agent_ids is not None else tuple(a.user_id for a in targets)
             done = assignment_store.get_definition(organization_id, claim.assignment_id)
             if done is not None:
-                return Answer(201, _created(done, targets), replayed=True)
-            # The first attempt stopped half-way: finish it under the same id.
+                return Answer(201, _created(done, first_agents), replayed=True)
+            # The first attempt stopped half-way: finish it under the same id, for the agents it chose.
             assignment = replace(assignment, assignment_id=claim.assignment_id, created_at=claim.created_at)
+            by_id = {person.user_id: person for person in people}
+            targets = [by_id[agent_id] for agent_id in first_agents if agent_id in by_id]
     assignment = replace(assignment, agent_count=len(targets), unit_ids=tuple(sorted(set(draft.unit_ids))))
     assignment_store.create(assignment, [rules.copy_for(assignment, agent) for agent in targets])
-    return Answer(201, _created(assignment, targets))
+    return Answer(201, _created(assignment, [agent.user_id for agent in targets]))
 
 
-def _created(assignment: Assignment, targets: list[Person]) -> dict[str, Any]:
-    return {
-        "assignment": assignment_store.definition_view(assignment),
-        "agentIds": [agent.user_id for agent in targets],
-    }
+def _created(assignment: Assignment, agent_ids: Sequence[str]) -> dict[str, Any]:
+    return {"assignment": assignment_store.definition_view(assignment), "agentIds": list(agent_ids)}
 
 
 # --- the agent's own -----------------------------------------------------------------------------

@@ -8,14 +8,16 @@ Keys (nobody else builds them):
   queue login  pk=ORG#{org}#AGENT#{agent}  sk=QUEUE#{queue}
                gsi2: ORG#{org}#QUEUE#{queue} / {R|N}#{idleSince}#{agent}  (routing: R = routable now)
   replay       pk=ORG#{org}#IDEMPOTENCY#{caller}#{key}  sk=IDEMPOTENCY  (expires after a day)
+               entity=IdempotencyRecord: the answer, and the fingerprint of the request it answered
 """
 
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,7 +39,7 @@ from contactcenter.agents import (
 from contactcenter.attendance import Entry as ReportEntry
 from contactcenter.attendance import epoch_ms as report_epoch_ms
 from contactcenter.environment import environment
-from contactcenter.errors import Conflict, Invalid
+from contactcenter.errors import Conflict, Invalid, Retryable
 from contactcenter.organization import Channel, OrganizationSettings
 from contactcenter.status import is_routable
 from contactcenter.statuses import Platform, Status
@@ -80,10 +82,12 @@ def unit_partition(organization_id: str, unit_id: str) -> str:
 
 @dataclass(frozen=True)
 class Replay:
-    """A stored answer to an earlier request with the same idempotency key."""
+    """A stored answer to an earlier request with the same idempotency key, and that request's
+    fingerprint (None on records stored before fingerprints were)."""
 
     status_code: int
     body: dict[str, Any]
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True)
@@ -160,7 +164,11 @@ def _replay_from_item(item: Mapping[str, Any] | None) -> Replay | None:
     if not item:
         return None
     values = from_item(item)
-    return Replay(status_code=int(values["statusCode"]), body=json.loads(values["body"]))
+    return Replay(
+        status_code=int(values["statusCode"]),
+        body=json.loads(values["body"]),
+        fingerprint=values.get("requestFingerprint"),
+    )
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -168,12 +176,13 @@ def _replay_from_item(item: Mapping[str, Any] | None) -> Replay | None:
 
 @dataclass(frozen=True)
 class ReplayRecord:
-    """What to store so that a retry with the same key gets the same answer."""
+    """What to store so that a retry with the same key (and the same request) gets the same answer."""
 
     caller_id: str
     key: str
     status_code: int
     body: dict[str, Any]
+    fingerprint: str | None = None
 
 
 class StaleState(Exception):
@@ -256,6 +265,7 @@ def write_change(
                     "entity": "IdempotencyRecord",
                     "statusCode": replay.status_code,
                     "body": json.dumps(replay.body, separators=(",", ":")),
+                    "requestFingerprint": replay.fingerprint,
                     "expiresAt": int((now + IDEMPOTENCY_TTL).timestamp()),
                 }
             ),
@@ -405,6 +415,45 @@ def history_since(
         Limit=limit,
     )
     return [from_item(item) for item in response.get("Items", [])]
+
+
+# --- bulk load ----------------------------------------------------------------------------------
+
+BATCH_WRITE_ITEMS = 25  # the most one BatchWriteItem takes
+_BATCH_ATTEMPTS = 8
+
+
+def load_history(changes: Iterable[tuple[AgentState, HistoryEntry]], *, client: Any = None) -> int:
+    """History entries written as they are, 25 to a BatchWriteItem, each item as write_change writes it
+    (`state` is the agent after the entry): for filling a table (benchmarks, a copy into a new table).
+    Unconditional and not transactional, and the agent's own item is left alone, so it is never the way a
+    change is made: that is write_change. Returns how many entries were written."""
+    client = client or clients.dynamodb()
+    table = _table()
+    written = 0
+    batch: list[dict[str, Any]] = []
+    for state, entry in changes:
+        batch.append({"PutRequest": {"Item": to_item(history_to_item(state, entry))}})
+        if len(batch) == BATCH_WRITE_ITEMS:
+            written += _write_batch(client, table, batch)
+            batch = []
+    if batch:
+        written += _write_batch(client, table, batch)
+    return written
+
+
+def _write_batch(client: Any, table: str, requests: list[dict[str, Any]]) -> int:
+    pending: dict[str, Any] = {table: requests}
+    for attempt in range(_BATCH_ATTEMPTS):
+        try:
+            response = client.batch_write_item(RequestItems=pending)
+        except ClientError as error:
+            raise translate(error, conflict_message="") from error
+        pending = response.get("UnprocessedItems") or {}
+        if not pending:
+            return len(requests)
+        time.sleep(min(1.0, 0.05 * 2**attempt))  # what DynamoDB left unprocessed was throttled: back off
+    raise Retryable("the table kept throttling the history load", rule="throttled")
 
 
 def _table() -> str:

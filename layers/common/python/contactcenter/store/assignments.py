@@ -6,6 +6,8 @@ Keys (nobody else builds them):
   agent copy  pk=ORG#{org}#AGENT#{agent}#ASSIGNMENTS  sk=ASSIGNMENT#{id}  entity=Assignment (streamed)
               gsi2: ORG#{org}#ASSIGNMENT#{id} / AGENT#{agent}              (progress per assignment)
   request     pk=ORG#{org}#ASSIGNMENT-REQUEST#{creator}#{key}  sk=REQUEST  (idempotent creation, 1 day)
+              entity=AssignmentRequest: the id and time the key is tied to, the request's fingerprint
+              and the agents it resolved to (what a replay answers)
 
 An agent's copies have a partition of their own (not the agent's STATE/HIST# partition), holding only
 copies: one query reads them all, so "My Assignments" gets its page and its counts from one request.
@@ -106,11 +108,16 @@ def _progress_partition(organization_id: str, assignment_id: str) -> str:
 
 @dataclass(frozen=True)
 class Claim:
-    """An idempotency key's assignment: the id and time to (re)use; `fresh` if this request claimed it."""
+    """An idempotency key's assignment: the id and time to (re)use; `fresh` if this request claimed it.
+
+    `fingerprint` and `agent_ids` are those of the request that claimed the key (None on claims stored
+    before they were recorded)."""
 
     assignment_id: str
     created_at: datetime
     fresh: bool
+    fingerprint: str | None = None
+    agent_ids: tuple[str, ...] | None = None
 
 
 def claim_request(
@@ -119,10 +126,13 @@ def claim_request(
     key: str,
     *,
     assignment_id: str,
+    fingerprint: str,
+    agent_ids: Sequence[str],
     now: datetime,
     client: Any = None,
 ) -> Claim:
-    """Tie the key to an assignment id before anything is written (one request either way)."""
+    """Tie the key to an assignment id, the request's fingerprint and its agents before anything is
+    written (one request either way); a key claimed already answers the stored claim."""
     client = client or clients.dynamodb()
     item = {
         **_request_key(organization_id, creator_id, key),
@@ -131,6 +141,8 @@ def claim_request(
                 "entity": "AssignmentRequest",
                 "assignmentId": assignment_id,
                 "createdAt": _iso(now),
+                "requestFingerprint": fingerprint,
+                "agentIds": list(agent_ids),
                 "expiresAt": int((now + REQUEST_TTL).timestamp()),
             }
         ),
@@ -147,8 +159,15 @@ def claim_request(
         if not stored:
             raise translate(error, conflict_message="a twin request is being handled: retry") from error
         values = from_item(stored)
-        return Claim(values["assignmentId"], datetime.fromisoformat(values["createdAt"]), fresh=False)
-    return Claim(assignment_id, now, fresh=True)
+        stored_agents = values.get("agentIds")
+        return Claim(
+            values["assignmentId"],
+            datetime.fromisoformat(values["createdAt"]),
+            fresh=False,
+            fingerprint=values.get("requestFingerprint"),
+            agent_ids=None if stored_agents is None else tuple(stored_agents),
+        )
+    return Claim(assignment_id, now, fresh=True, fingerprint=fingerprint, agent_ids=tuple(agent_ids))
 
 
 def create(assignment: Assignment, copies: Sequence[AgentAssignment], *, client: Any = None) -> None:
