@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
 import os
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -116,33 +116,14 @@ async def _latencies(endpoints: dict[str, Any]) -> list[float]:
     return [max(0.0, received[s] - accepted[s]) * 1000 for s in accepted]
 
 
-def _fanout_speedup(endpoints: dict[str, Any]) -> tuple[float, float, float]:
+def hold_connections(url: str, count: int, ready: Any, done: Any) -> None:
+    """In a process of its own (as the supervisors' browsers are): open `count` subscribed connections,
+    read everything pushed to them, close them when `done` is set."""
     from websockets.asyncio.client import connect
 
-    os.environ.update(
-        {
-            "AWS_ENDPOINT_URL": endpoints["motoUrl"],
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "TABLE_NAME": endpoints["tableName"],
-            "WEBSOCKET_ENDPOINT": endpoints["managementUrl"],
-        }
-    )
-    from contactcenter.environment import environment
-    from contactcenter.services import fanout
-    from contactcenter.store import clients
-    from contactcenter.store import connections as connection_store
-
-    environment.cache_clear()
-    clients.reset()
-    ready = threading.Event()
-    done = threading.Event()
-
     async def hold() -> None:
-        url = f"{endpoints['wsUrl']}?token={endpoints['tokens']['ugo']}"
         sockets = []
-        for _ in range(CONNECTIONS):
+        for _ in range(count):
             socket = await connect(url, max_queue=None, ping_interval=None)
             await socket.send(json.dumps({"action": "subscribe", "units": ["support"]}))
             sockets.append(socket)
@@ -164,11 +145,35 @@ def _fanout_speedup(endpoints: dict[str, Any]) -> tuple[float, float, float]:
             await socket.close()
         await asyncio.gather(*readers)
 
-    holder = threading.Thread(target=lambda: asyncio.run(hold()), daemon=True)
+    asyncio.run(hold())
+
+
+def _fanout_speedup(endpoints: dict[str, Any]) -> tuple[float, float, float]:
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": endpoints["motoUrl"],
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "TABLE_NAME": endpoints["tableName"],
+            "WEBSOCKET_ENDPOINT": endpoints["managementUrl"],
+        }
+    )
+    from contactcenter.environment import environment
+    from contactcenter.services import fanout
+    from contactcenter.store import clients
+    from contactcenter.store import connections as connection_store
+
+    environment.cache_clear()
+    clients.reset()
+    spawn = multiprocessing.get_context("spawn")
+    ready, done = spawn.Event(), spawn.Event()
+    url = f"{endpoints['wsUrl']}?token={endpoints['tokens']['ugo']}"
+    holder = spawn.Process(target=hold_connections, args=(url, CONNECTIONS, ready, done), daemon=True)
     holder.start()
-    if not ready.wait(300):
-        raise RuntimeError("could not open the connections")
     try:
+        if not ready.wait(300):
+            raise RuntimeError("could not open the connections")
         ids = sorted(connection_store.subscribers("demo", [connection_store.unit_channel("support")]))
         assert len(ids) >= CONNECTIONS, len(ids)
         message = {"type": "bench", "payload": "x" * 200}

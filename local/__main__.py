@@ -39,6 +39,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--endpoints-file", default=".local-stack/endpoints.json", type=Path)
     parser.add_argument("--token-ttl", type=int, default=12 * 3600, help="lifetime of printed tokens (s)")
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument(
+        "--management-round-trip-ms",
+        type=float,
+        default=20.0,
+        help="how long each @connections call takes, as from a function inside the region (0: at once)",
+    )
     arguments = parser.parse_args(argv)
     if arguments.host == "localhost":
         arguments.host = "127.0.0.1"
@@ -98,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             port=arguments.port,
             moto_port=arguments.moto_port,
             token_ttl_seconds=arguments.token_ttl,
+            management_round_trip_seconds=arguments.management_round_trip_ms / 1000,
         ),
         users=users,
         seed=seed,

@@ -4,10 +4,15 @@ With endpoint_url "http://host:port/{stage}" the client sends POST, GET and DELE
 /{stage}/@connections/{connectionId} (rest-json: errors named by the x-amzn-ErrorType header, the
 GetConnection answer in camel case). Request signatures are not checked: any credentials work.
 moto's own implementation accepts any connection id and never answers 410, hence this one.
+
+Each call takes `round_trip_seconds` (half before acting, half after), as a call from a function to
+execute-api inside a region does: without it a function that posts one connection after another looks as
+fast here as one that posts them in parallel, and would be slow only in AWS (docs/local-stack.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 
@@ -32,10 +37,19 @@ def _iso(epoch_ms: int) -> str:
 
 
 class ManagementApi:
-    def __init__(self, websocket_api: WebSocketApi) -> None:
+    def __init__(self, websocket_api: WebSocketApi, *, round_trip_seconds: float = 0.0) -> None:
         self._api = websocket_api
+        self._half_trip = round_trip_seconds / 2
 
     async def handle(self, request: Request) -> Response:
+        if self._half_trip:
+            await asyncio.sleep(self._half_trip)  # the request's way in
+        response = await self._answer(request)
+        if self._half_trip:
+            await asyncio.sleep(self._half_trip)  # the answer's way back
+        return response
+
+    async def _answer(self, request: Request) -> Response:
         stage = request.path_params.get("stage")
         if stage is not None and stage != self._api.stage:
             return _error(403, "ForbiddenException", "Forbidden")

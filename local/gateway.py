@@ -50,7 +50,9 @@ def _quiet_uvicorn() -> None:
 
 
 class Gateway:
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, stage: str = "live") -> None:
+    def __init__(
+        self, *, host: str = "127.0.0.1", port: int = 0, stage: str = "live", management_round_trip_seconds: float = 0.0
+    ) -> None:
         # Bound now, served later: the URLs are needed to configure what the server will serve.
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -58,6 +60,7 @@ class Gateway:
         self.host = host
         self.port = int(self._socket.getsockname()[1])
         self.stage = stage
+        self._management_round_trip_seconds = management_round_trip_seconds
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -88,7 +91,7 @@ class Gateway:
         startup_timeout: float = 15.0,
     ) -> None:
         self._websocket_api = websocket_api
-        management = ManagementApi(websocket_api)
+        management = ManagementApi(websocket_api, round_trip_seconds=self._management_round_trip_seconds)
         routes: list[BaseRoute] = [
             *local_routes,
             Route("/{stage}/@connections/{connection_id}", management.handle, methods=["POST", "GET", "DELETE"]),
@@ -126,6 +129,7 @@ class Gateway:
     def _config(app: Starlette, limits: WebSocketLimits) -> uvicorn.Config:
         return uvicorn.Config(
             app,
+            http="auto",  # httptools when installed (it is in the dev group): a fraction of h11's cost per request
             ws="websockets-sansio",
             # websockets takes (message, frame) limits: API Gateway's 128 KB and 32 KB, both closing with 1009.
             ws_max_size=cast(int, (limits.max_message_bytes, limits.max_frame_bytes)),
@@ -148,6 +152,8 @@ class Gateway:
             await server.serve(sockets=[self._socket])
 
         try:
-            asyncio.run(serve())
+            # uvicorn's own choice of loop: uvloop when installed (it is in the dev group), else asyncio.
+            with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
+                runner.run(serve())
         except Exception:
             logger.exception("the gateway stopped with an error")

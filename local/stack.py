@@ -41,6 +41,9 @@ class StackSettings:
     event_bus_name: str = naming.EVENT_BUS_NAME
     token_ttl_seconds: int = 12 * 3600
     websocket_limits: WebSocketLimits = field(default_factory=WebSocketLimits)
+    # A function's call to the @connections API from inside the region: a keep-alive HTTPS round trip
+    # (assumed 20 ms; docs/local-stack.md). 0 answers at once.
+    management_round_trip_seconds: float = 0.020
     poller: PollerSettings = field(default_factory=PollerSettings)
 
 
@@ -70,7 +73,12 @@ class LocalStack:
     def start(self) -> None:
         settings = self.settings
         self.moto.start()
-        self.gateway = gateway = Gateway(host=settings.host, port=settings.port, stage=settings.stage)
+        self.gateway = gateway = Gateway(
+            host=settings.host,
+            port=settings.port,
+            stage=settings.stage,
+            management_round_trip_seconds=settings.management_round_trip_seconds,
+        )
         self.issuer = issuer = LocalIssuer(
             gateway.base_url + ISSUER_PATH, users=self._users, token_ttl_seconds=settings.token_ttl_seconds
         )

@@ -47,6 +47,9 @@ class PollerSettings:
     # As infra/constructs/streams.py sets it: only what is written after the mapping starts is delivered.
     starting_position: str = "LATEST"
     read_limit: int = 1000  # GetRecords' maximum
+    # The stream's shards are listed again this often, and whenever a shard ends; not on every poll (a
+    # DescribeStream four times a second would cost more than the reads).
+    shard_discovery_seconds: float = 10.0
 
 
 @dataclass
@@ -151,6 +154,7 @@ class EventSourceMapping:
         self._streams = session.client("dynamodbstreams", endpoint_url=endpoint_url, region_name=region)
         self._sqs = session.client("sqs", endpoint_url=endpoint_url, region_name=region)
         self._shards: dict[str, _Shard] = {}
+        self._next_discovery = 0.0  # time.monotonic() of the next DescribeStream
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._condition = threading.Condition()
@@ -169,6 +173,7 @@ class EventSourceMapping:
                     listed["ShardId"], _Shard(listed["ShardId"], listed.get("ParentShardId"))
                 )
                 shard.iterator = self._iterator(shard)
+            self._next_discovery = time.monotonic() + self._settings.shard_discovery_seconds
         except (BotoCoreError, ClientError) as exc:
             logger.warning("could not read the stream's shards at start: %s", exc)
         self._thread.start()
@@ -237,10 +242,23 @@ class EventSourceMapping:
                 return
             arguments["ExclusiveStartShardId"] = last
 
+    def _discover_shards(self) -> None:
+        now = time.monotonic()
+        if self._shards and now < self._next_discovery:
+            return
+        listed_ids = set()
+        for listed in self._describe_shards():
+            listed_ids.add(listed["ShardId"])
+            self._shards.setdefault(listed["ShardId"], _Shard(listed["ShardId"], listed.get("ParentShardId")))
+        for shard_id in list(self._shards):
+            if shard_id not in listed_ids and self._shards[shard_id].finished:
+                del self._shards[shard_id]  # trimmed from the stream after it ended
+        self._next_discovery = now + self._settings.shard_discovery_seconds
+
     def _poll(self) -> int:
         read = 0
-        for listed in self._describe_shards():
-            shard = self._shards.setdefault(listed["ShardId"], _Shard(listed["ShardId"], listed.get("ParentShardId")))
+        self._discover_shards()
+        for shard in list(self._shards.values()):
             parent = self._shards.get(shard.parent_id or "")
             if shard.finished or (parent is not None and not parent.finished):
                 continue  # Lambda finishes a parent shard before it starts on its children
@@ -265,6 +283,8 @@ class EventSourceMapping:
         response = self._streams.get_records(ShardIterator=shard.iterator, Limit=self._settings.read_limit)
         shard.iterator = response.get("NextShardIterator")
         shard.finished = shard.iterator is None
+        if shard.finished:
+            self._next_discovery = 0.0  # its children are to be found now
         return [lambda_record(record, self._stream_arn) for record in response.get("Records", [])]
 
     def _process(self, shard: _Shard, records: list[dict[str, Any]]) -> None:

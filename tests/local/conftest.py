@@ -51,9 +51,10 @@ def start_gateway(recorder: Recorder) -> Iterator[Callable[..., LocalGateway]]:
         route_responses: frozenset[str] | None = None,
         with_scheduler: bool = False,
         poller: Drainable | None = None,
+        management_round_trip_seconds: float = 0.0,
     ) -> LocalGateway:
         wiring = wiring or recording_wiring()
-        gateway = Gateway()
+        gateway = Gateway(management_round_trip_seconds=management_round_trip_seconds)
         issuer = LocalIssuer(gateway.base_url + ISSUER_PATH, users=[ALICE])
         recorder.behaviours.setdefault("authorizer", allow_with_issuer(issuer))
         runtime = LambdaRuntime(wiring, resolve=recorder.resolve)

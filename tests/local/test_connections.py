@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -146,3 +147,18 @@ def test_a_function_cannot_post_to_a_connection_still_connecting(start_gateway, 
 
     run(session())
     assert outcomes == ["GoneException"]
+
+
+def test_each_call_takes_the_configured_round_trip(start_gateway, management) -> None:
+    # As from a function inside the region: each call waits its round trip, a gone connection's too.
+    stack = start_gateway(management_round_trip_seconds=0.25)
+    client = management(stack.management_url)
+    for call in (
+        lambda: client.post_to_connection(ConnectionId="bm8tc3VjaC1jb25u", Data=b"x"),
+        lambda: client.get_connection(ConnectionId="bm8tc3VjaC1jb25u"),
+    ):
+        started = time.monotonic()
+        with pytest.raises(ClientError) as gone:
+            call()
+        assert time.monotonic() - started >= 0.25
+        assert _error_code(gone) == ("GoneException", 410)

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from infra.wiring import WIRING
-from local.moto_server import forget_old_shard_iterators
 from tests.local.support import StreamUnderTest, consumer
 
 FANOUT_FILTERS = WIRING.stream_consumers[0].filters
@@ -189,11 +188,20 @@ def test_records_carry_what_lambda_delivers(stream: StreamUnderTest) -> None:
     assert record["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
 
 
-def test_old_shard_iterators_are_forgotten_and_the_poller_carries_on(stream: StreamUnderTest) -> None:
-    poller = stream.start(consumer(), starting_position="LATEST")
-    stream.put("before-housekeeping")
-    assert poller.wait_idle(10)
-    forget_old_shard_iterators(keep=2)
-    stream.put("after-housekeeping")
-    assert poller.wait_idle(10)
-    assert stream.batches() == [["before-housekeeping"], ["after-housekeeping"]]
+def test_the_shards_are_listed_at_start_and_then_only_now_and_then(stream: StreamUnderTest, boto_session: Any) -> None:
+    listings: list[str] = []
+    boto_session.events.register(
+        "before-call.dynamodbstreams.DescribeStream",
+        lambda **kwargs: listings.append(kwargs["model"].name),
+        unique_id="shard-listings",
+    )
+    try:
+        poller = stream.start(consumer(), starting_position="LATEST")
+        for number in range(5):
+            stream.put(f"change-{number}")
+            assert poller.wait_idle(10)
+    finally:
+        boto_session.events.unregister("before-call.dynamodbstreams.DescribeStream", unique_id="shard-listings")
+    assert stream.batches() == [[f"change-{number}"] for number in range(5)]
+    # At start only: the next listing is 10 seconds away (PollerSettings.shard_discovery_seconds).
+    assert len(listings) == 1

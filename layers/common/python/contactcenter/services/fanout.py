@@ -20,12 +20,13 @@ from contactcenter import assignments as rules
 from contactcenter.access import permissions_for
 from contactcenter.errors import NotFound
 from contactcenter.store import assignments as assignment_store
+from contactcenter.store import clients
 from contactcenter.store import connections as connection_store
 from contactcenter.store import organizations as organization_store
 
 logger = Logger(child=True)
 
-POOL_SIZE = 32
+POOL_SIZE = clients.CONCURRENT_POSTS
 
 
 @cache
