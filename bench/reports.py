@@ -34,11 +34,13 @@ REASONS = ("BREAK", "MEETING", "BACK_OFFICE", "OTHER")
 CLOCK_OUT_REASONS = ("END_OF_SHIFT", "SICK")
 
 
-def history(agents: int = AGENTS, changes: int = CHANGES, *, seed: int = 8) -> tuple[Day, list[AgentHistory]]:
+def history(
+    agents: int = AGENTS, changes: int = CHANGES, *, seed: int = 8, on: date = DAY
+) -> tuple[Day, list[AgentHistory]]:
     """Agents working one day: clock-in, work and breaks, clock-out; one in ten on a night shift that
     began the evening before (so its first entries precede the day and its session crosses midnight)."""
     rng = random.Random(seed)
-    day = day_of(DAY, ZONE)
+    day = day_of(on, ZONE)
     per_agent = changes // agents
     histories = []
     for number in range(agents):
