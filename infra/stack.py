@@ -43,6 +43,8 @@ class ContactCenterStack(Stack):
             identity=identity,
             dependencies_layer_dir=dependencies_layer_dir,
         ).by_name
+        if wiring.token_trigger:
+            identity.customize_tokens_with(functions[wiring.token_trigger])
         self.http_api = http_api = HttpApi(
             self, "HttpApi", routes=wiring.http_routes, functions=functions, identity=identity
         )

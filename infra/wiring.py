@@ -22,6 +22,7 @@ class Function:
     bucket_access: str = "none"  # "none", "read", "read_write"
     manages_connections: bool = False  # posts to / closes WebSocket connections
     publishes_events: bool = False  # puts events on the default EventBridge bus
+    manages_identities: bool = False  # creates, changes and disables users and app clients in the user pool
 
     @property
     def area(self) -> str:
@@ -106,6 +107,8 @@ class Wiring:
     socket_authorizer: str  # function name verifying the token on $connect
     stream_consumers: tuple[StreamConsumer, ...]
     schedules: tuple[Schedule, ...] = field(default=())
+    # The user pool's pre token generation trigger (event version V3_0, so it runs for client credentials too).
+    token_trigger: str | None = None
     table: TableDefinition = field(default_factory=TableDefinition)
 
     def function(self, name: str) -> Function:
@@ -169,6 +172,14 @@ WIRING = Wiring(
             "admin",
             "functions.admin.app.handler",
             "Organization administration: units, people, roles, queues, settings, the transition policy",
+            manages_identities=True,
+        ),
+        Function(
+            "token_claims",
+            "functions.identity.tokens.handler",
+            "Puts the organization of an integration's app client into its client-credentials access tokens",
+            timeout_seconds=5,  # Cognito waits 5 seconds for a trigger
+            table_access="read",
         ),
     ),
     http_routes=(
@@ -258,6 +269,7 @@ WIRING = Wiring(
         SocketRoute("catchup", "socket"),
     ),
     socket_authorizer="socket_authorizer",
+    token_trigger="token_claims",
     stream_consumers=(
         StreamConsumer(
             "fanout",

@@ -127,6 +127,9 @@ class Functions(Construct):
                 "JWT_AUDIENCE": self._identity.people_client.user_pool_client_id,
                 "JWKS_URL": self._identity.jwks_url,
             }
+        if row.manages_identities:
+            # contactcenter.store.identities picks the Cognito directory on this pool (else the local one).
+            environment |= {"IDENTITY_PROVIDER": "cognito", "USER_POOL_ID": self._identity.user_pool.user_pool_id}
         return environment
 
     def _grant(self, row: Function, function: lambda_.Function, role: iam.Role) -> None:
@@ -148,6 +151,8 @@ class Functions(Construct):
                 self, f"{naming.construct_id(row.name)}Bus", naming.EVENT_BUS_NAME
             )
             bus.grant_put_events_to(function)
+        if row.manages_identities:
+            self._identity.grant_administration(function)
 
     def _grant_bucket(self, access: str, role: iam.Role) -> None:
         # Explicit actions: Bucket.grant_read_write would add wildcard actions (s3:GetObject*, s3:List*).

@@ -4,9 +4,31 @@ from __future__ import annotations
 
 from aws_cdk import Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra import naming
+
+# Every user pool operation the identity directory calls (layers/common/python/contactcenter/store/
+# identity_cognito.py): people are users, integrations app clients. tests/infra checks the two agree.
+ADMINISTRATION_ACTIONS = tuple(
+    f"cognito-idp:{operation}"
+    for operation in (
+        "AdminAddUserToGroup",
+        "AdminCreateUser",
+        "AdminDisableUser",
+        "AdminGetUser",
+        "AdminListGroupsForUser",
+        "AdminRemoveUserFromGroup",
+        "AdminUpdateUserAttributes",
+        "AdminUserGlobalSignOut",
+        "CreateGroup",  # a custom role's group, the first time someone is given it
+        "CreateUserPoolClient",
+        "DeleteUserPoolClient",
+        "DescribeUserPoolClient",
+    )
+)
 
 
 class Identity(Construct):
@@ -107,3 +129,14 @@ class Identity(Construct):
         self.issuer = f"https://cognito-idp.{stack.region}.{stack.url_suffix}/{self.user_pool.user_pool_id}"
         self.jwks_url = f"{self.issuer}/.well-known/jwks.json"
         self.audiences = [self.people_client.user_pool_client_id, self.integration_client.user_pool_client_id]
+
+    def grant_administration(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Exactly the operations the identity directory calls, on this user pool only."""
+        return self.user_pool.grant(grantee, *ADMINISTRATION_ACTIONS)
+
+    def customize_tokens_with(self, function: lambda_.IFunction) -> None:
+        """`function` becomes the pre token generation trigger. Event version V3_0 (the Plus plan has it)
+        is the one Cognito also sends for client-credentials grants, where the organization is added."""
+        self.user_pool.add_trigger(
+            cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG, function, cognito.LambdaVersion.V3_0
+        )

@@ -216,11 +216,16 @@ def _may_send_to(synthesis: Synthesis, function_id: str, queue_id: str) -> bool:
 
 
 def test_nothing_else_invokes_a_function_asynchronously(synthesis: Synthesis) -> None:
-    """Invoke permissions go to API Gateway alone (it waits for the answer); the other invokers, the stream
-    mappings and Scheduler, are covered above. A new asynchronous source (an EventBridge rule, an S3 or
-    SNS notification) must come with its dead-letter path and a row in the tests above."""
-    principals = {permission["Principal"] for permission in synthesis.properties("AWS::Lambda::Permission")}
-    assert principals == {"apigateway.amazonaws.com"}
+    """Invoke permissions go to API Gateway and, for the token trigger alone, the user pool (both wait for
+    the answer); the other invokers, the stream mappings and Scheduler, are covered above. A new
+    asynchronous source (an EventBridge rule, an S3 or SNS notification) must come with its dead-letter
+    path and a row in the tests above."""
+    permissions = list(synthesis.properties("AWS::Lambda::Permission"))
+    principals = {permission["Principal"] for permission in permissions}
+    assert principals == {"apigateway.amazonaws.com", "cognito-idp.amazonaws.com"}
+    (cognito,) = (p for p in permissions if p["Principal"] == "cognito-idp.amazonaws.com")
+    assert referenced(cognito["FunctionName"]) == {synthesis.function_ids[str(WIRING.token_trigger)]}
+    assert referenced(cognito["SourceArn"]) == set(synthesis.resources("AWS::Cognito::UserPool"))
     assert synthesis.resources("AWS::Events::Rule") == {}
     assert synthesis.resources("AWS::Lambda::EventInvokeConfig").keys() == {
         name

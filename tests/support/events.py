@@ -56,3 +56,26 @@ def claims_for(user_id: str, organization_id: str, *roles: str) -> dict[str, Any
         "cognito:username": user_id,
         "token_use": "id",
     }
+
+
+def token_generation_event(
+    client_id: str,
+    *,
+    trigger_source: str = "TokenGeneration_ClientCredentials",
+    user_attributes: dict[str, str] | None = None,
+    groups: list[str] | None = None,
+) -> dict[str, Any]:
+    """A Cognito pre token generation event, version 3 (the AWS-documented shape: no sample of it ships
+    with ../shared/aws-sample-events). Client credentials by default; another trigger source with
+    `user_attributes` and `groups` is a person signing in through app client `client_id`."""
+    event = copy.deepcopy(load("cognito-pre-token-generation-v3"))
+    event["triggerSource"] = trigger_source
+    event["callerContext"]["clientId"] = client_id
+    if trigger_source == "TokenGeneration_ClientCredentials":
+        event["userName"] = client_id
+    else:
+        event["userName"] = (user_attributes or {}).get("sub", "person")
+        event["request"]["userAttributes"] = dict(user_attributes or {})
+        event["request"]["groupConfiguration"]["groupsToOverride"] = list(groups or [])
+        event["request"]["scopes"] = ["aws.cognito.signin.user.admin"]
+    return event

@@ -3,12 +3,26 @@ issuer's directory on the local stack). The admin services call it; the implemen
 
 A person's `subject` is the token's `sub`, the id every item of theirs is keyed by. Machine clients
 (integrations) sign in with client credentials; their subject is the client id.
+
+A person's token carries their organization from their `custom:organization` attribute. A machine has no
+attributes: the user pool's pre token generation trigger (functions/identity/tokens.py) puts the
+organization its client was registered for into the access token, under the same claim.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
+
+from contactcenter.errors import Unauthorized
+
+# The claim every token names its organization in (edge/principal.py reads it).
+ORGANIZATION_CLAIM = "custom:organization"
+# The resource server scope integration app clients are given (infra/naming.py: RESOURCE_SERVER_ID and
+# INTEGRATION_SCOPE); no people's client may ask for it, so a token holding it is a machine's.
+INTEGRATION_SCOPE = "contactcenter/integration"
+# Cognito's trigger source for an access token issued to an app client (client credentials grant).
+CLIENT_CREDENTIALS = "TokenGeneration_ClientCredentials"
 
 
 @dataclass(frozen=True)
@@ -55,3 +69,31 @@ class IdentityDirectory(Protocol):
         ...
 
     def revoke_client(self, organization_id: str, client_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class ClientRegistration:
+    """An integration's app client as the organization registered it (store/organizations.py keeps one
+    per client, written with the integration's person record)."""
+
+    client_id: str
+    organization_id: str
+    retired: bool = False
+
+
+def token_overrides(
+    trigger_source: str, client_id: str, registration: ClientRegistration | None
+) -> dict[str, Any] | None:
+    """What the pre token generation trigger changes in the tokens Cognito is about to issue.
+
+    People's tokens (every other trigger source) are left as Cognito makes them: None. A machine's access
+    token gets its client's organization; a client no organization registered (or one retired) gets no
+    token at all, rather than a token the API would refuse on every call.
+    """
+    if trigger_source != CLIENT_CREDENTIALS:
+        return None
+    if registration is None or registration.client_id != client_id:
+        raise Unauthorized("this app client belongs to no organization", field="clientId", rule="unknown_client")
+    if registration.retired:
+        raise Unauthorized("this integration was retired", field="clientId", rule="client_retired")
+    return {"accessTokenGeneration": {"claimsToAddOrOverride": {ORGANIZATION_CLAIM: registration.organization_id}}}

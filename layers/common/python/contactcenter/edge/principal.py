@@ -1,5 +1,10 @@
 """Verified token claims -> Principal. API Gateway's JWT authorizer (HTTP) or our Lambda authorizer
-(WebSocket) has already checked signature, issuer, audience and expiry before these are read."""
+(WebSocket) has already checked signature, issuer, audience and expiry before these are read.
+
+People present ID tokens: roles are their groups (`cognito:groups`), the organization their attribute.
+Integrations present client-credentials access tokens: no groups, the scope `contactcenter/integration`
+(only integration app clients may ask for it), and the organization the token trigger put there.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from contactcenter.access import BUILT_IN_ROLES, Permission, Principal, permissions_for
+from contactcenter.access import BUILT_IN_ROLES, Permission, Principal, Role, permissions_for
 from contactcenter.errors import Unauthorized
+from contactcenter.identity import INTEGRATION_SCOPE, ORGANIZATION_CLAIM
 
-ORGANIZATION_CLAIM = "custom:organization"
 GROUPS_CLAIM = "cognito:groups"
 
 
@@ -31,13 +36,21 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     user_id = claims.get("sub")
     if not organization_id or not user_id:
         raise Unauthorized("the token carries no organization or subject", rule="claims_missing")
-    roles = parse_groups(claims.get(GROUPS_CLAIM))
+    roles = parse_groups(claims.get(GROUPS_CLAIM)) or machine_roles(claims)
     return Principal(
         organization_id=str(organization_id),
         user_id=str(user_id),
         roles=roles,
         permissions=permissions_for(roles),
     )
+
+
+def machine_roles(claims: Mapping[str, Any]) -> frozenset[str]:
+    """A client-credentials access token carries no groups; its integration scope makes it INTEGRATION."""
+    if claims.get("token_use") != "access":
+        return frozenset()
+    scopes = str(claims.get("scope") or "").split()
+    return frozenset({Role.INTEGRATION.value}) if INTEGRATION_SCOPE in scopes else frozenset()
 
 
 def principal_from_http_event(event: Mapping[str, Any]) -> Principal:

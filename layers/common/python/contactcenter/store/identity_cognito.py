@@ -16,12 +16,10 @@ from botocore.exceptions import ClientError
 
 from contactcenter.access import BUILT_IN_ROLES
 from contactcenter.errors import Conflict, Invalid, NotFound, Retryable
-from contactcenter.identity import CreatedUser, MachineCredentials, NewUser
+from contactcenter.identity import INTEGRATION_SCOPE, CreatedUser, MachineCredentials, NewUser
 from contactcenter.store import clients
 
 ORGANIZATION_ATTRIBUTE = "custom:organization"
-# The resource server scope of integrations (infra/naming.py: RESOURCE_SERVER_ID/INTEGRATION_SCOPE).
-INTEGRATION_SCOPE = "contactcenter/integration"
 _RETRYABLE = frozenset({"TooManyRequestsException", "LimitExceededException", "InternalErrorException"})
 
 

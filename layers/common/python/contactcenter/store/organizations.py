@@ -5,6 +5,8 @@ Keys:
   person     pk=ORG#{org}         sk=PERSON#{user}
   directory  pk=ORGANIZATIONS     sk=ORG#{org}  (lets scheduled jobs list the organizations)
   audit      pk=ORG#{org}#AUDIT   sk=AUDIT#{at}#{target}#{version}  (one per configuration change)
+  client     pk=CLIENT#{clientId} sk=CLIENT     (the organization of an integration's app client: the
+                                                token trigger reads it by client id alone)
 
 Optimistic locking: the settings item carries `version` (one more per settings change) and
 `peopleRevision` (one more per person written). A settings change is conditional on both, a person
@@ -26,6 +28,7 @@ from botocore.exceptions import ClientError
 
 from contactcenter.environment import environment
 from contactcenter.errors import Conflict, Invalid, NotFound
+from contactcenter.identity import ClientRegistration
 from contactcenter.organization import OrganizationSettings
 from contactcenter.people import Person
 from contactcenter.store import clients
@@ -47,6 +50,25 @@ def _settings_key(organization_id: str) -> dict[str, Any]:
 
 def _person_key(organization_id: str, user_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"ORG#{organization_id}"}, "sk": {"S": f"PERSON#{user_id}"}}
+
+
+def _client_key(client_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"CLIENT#{client_id}"}, "sk": {"S": "CLIENT"}}
+
+
+def get_client(client_id: str, *, client: Any = None) -> ClientRegistration | None:
+    """The organization an integration's app client was registered for; None for any other client.
+    A strongly consistent read: the first token is often asked for right after the client is made."""
+    client = client or clients.dynamodb()
+    item = client.get_item(TableName=environment().table_name, Key=_client_key(client_id), ConsistentRead=True).get(
+        "Item"
+    )
+    if not item:
+        return None
+    values = from_item(item)
+    return ClientRegistration(
+        client_id=values["clientId"], organization_id=values["organizationId"], retired=bool(values["retired"])
+    )
 
 
 def get_settings(organization_id: str, *, client: Any = None, fresh: bool = False) -> OrganizationSettings:
@@ -302,6 +324,19 @@ def save_person(
     ]
     if agent is not None:
         writes.append(_agent_put(agent, table))
+    if after.kind.value == "client":
+        # Written with the person record: registered when the integration is created, retired with it. A
+        # client id is Cognito's, unique; the condition still keeps another organization's write off it.
+        writes.append(
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": _client_item(after),
+                    "ConditionExpression": "attribute_not_exists(pk) OR organizationId = :organization",
+                    "ExpressionAttributeValues": {":organization": {"S": person.organization_id}},
+                }
+            }
+        )
     try:
         client.transact_write_items(TransactItems=writes)
     except ClientError as error:
@@ -416,6 +451,20 @@ def _person_item(record: PersonRecord) -> dict[str, Any]:
                 "version": record.version,
                 "email": record.email,
                 "kind": record.kind.value,
+                "retired": record.retired,
+            }
+        ),
+    }
+
+
+def _client_item(record: PersonRecord) -> dict[str, Any]:
+    return {
+        **_client_key(record.person.user_id),
+        **to_item(
+            {
+                "entity": "IntegrationClient",
+                "clientId": record.person.user_id,
+                "organizationId": record.person.organization_id,
                 "retired": record.retired,
             }
         ),
