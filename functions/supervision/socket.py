@@ -12,9 +12,9 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from contactcenter.access import Principal, permissions_for
 from contactcenter.edge.clock import utc_now
-from contactcenter.errors import DomainError, Unauthorized
+from contactcenter.edge.principal import principal_from_socket_event
+from contactcenter.errors import DomainError
 from contactcenter.services import fanout, sessions
 from contactcenter.services.supervision import missed_changes
 from contactcenter.store import connections as connection_store
@@ -33,19 +33,6 @@ class ChannelsMessage(BaseModel):
     request_id: str | None = Field(default=None, alias="requestId", max_length=64)
 
 
-def _principal(event: dict[str, Any]) -> Principal:
-    context = event.get("requestContext", {}).get("authorizer") or {}
-    if not context.get("organizationId") or not context.get("userId"):
-        raise Unauthorized("no verified caller", rule="token_missing")
-    roles = frozenset(r for r in str(context.get("roles", "")).split(",") if r)
-    return Principal(
-        organization_id=context["organizationId"],
-        user_id=context["userId"],
-        roles=roles,
-        permissions=permissions_for(roles),
-    )
-
-
 def _reply(connection_id: str, message: dict[str, Any]) -> None:
     try:
         connection_store.post(connection_id, message)
@@ -54,7 +41,7 @@ def _reply(connection_id: str, message: dict[str, Any]) -> None:
 
 
 def _on_connect(event: dict[str, Any], connection_id: str) -> dict[str, Any]:
-    sessions.connect(connection_id, _principal(event), now=utc_now())
+    sessions.connect(connection_id, principal_from_socket_event(event), now=utc_now())
     return {"statusCode": 200}
 
 
@@ -66,7 +53,9 @@ def _on_disconnect(event: dict[str, Any], connection_id: str) -> dict[str, Any]:
 def _on_channels(event: dict[str, Any], connection_id: str) -> dict[str, Any]:
     message = ChannelsMessage.model_validate_json(event.get("body") or "{}")
     change = sessions.subscribe if message.action == "subscribe" else sessions.unsubscribe
-    channels = change(connection_id, _principal(event), units=message.units, queues=message.queues, now=utc_now())
+    channels = change(
+        connection_id, principal_from_socket_event(event), units=message.units, queues=message.queues, now=utc_now()
+    )
     _reply(
         connection_id,
         {"type": f"{message.action}d", "requestId": message.request_id, "channels": sorted(channels)},
@@ -85,7 +74,7 @@ class CatchUpMessage(BaseModel):
 def _on_catch_up(event: dict[str, Any], connection_id: str) -> dict[str, Any]:
     """A reconnecting client sends the last sequence it holds per agent and gets exactly what it missed."""
     message = CatchUpMessage.model_validate_json(event.get("body") or "{}")
-    principal = _principal(event)
+    principal = principal_from_socket_event(event)
     for agent_id, after in sorted(message.since.items()):
         missed = missed_changes(principal, agent_id, after=after, limit=500)
         for change in missed["changes"]:

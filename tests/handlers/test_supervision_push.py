@@ -182,3 +182,35 @@ def test_disconnect_removes_connection_and_subscriptions(
 
 def test_finance_user_may_not_open_a_session(acme: Organization, context: Any) -> None:
     assert _connect(context, "conn-fay", "fay", "FINANCE")["statusCode"] == 403
+
+
+def test_a_custom_role_holding_supervision_view_may_watch_the_units_its_holder_supervises(
+    acme: Organization, context: Any, tap: ManagementApiTap
+) -> None:
+    from functions.admin import app as admin
+
+    admin_claims = claims_for("ada", "acme", "ADMIN")
+    version = json.loads(admin.handler(http_event("GET", "/admin/settings", claims=admin_claims), context)["body"])[
+        "version"
+    ]
+    for role, permissions in (("TEAM_LEAD", ["connect", "supervision.view"]), ("TRAINEE", ["connect"])):
+        put = http_event(
+            "PUT",
+            f"/admin/roles/{role}",
+            route="/admin/roles/{roleName}",
+            body={"permissions": permissions},
+            claims=admin_claims,
+            headers={"If-Match": f'"{version}"'},
+        )
+        written = admin.handler(put, context)
+        assert written["statusCode"] == 200, written
+        version = json.loads(written["body"])["version"]
+
+    # sam supervises north; his token names only custom roles, as the authorizer passes them on.
+    assert _connect(context, "conn-lead", "sam", "TEAM_LEAD")["statusCode"] == 200
+    _send(context, "conn-lead", "sam", "TEAM_LEAD", {"action": "subscribe", "units": ["north"]})
+    assert tap.received("conn-lead")[-1]["channels"] == ["UNIT#north"]
+
+    assert _connect(context, "conn-trainee", "sam", "TRAINEE")["statusCode"] == 200
+    _send(context, "conn-trainee", "sam", "TRAINEE", {"action": "subscribe", "units": ["north"]})
+    assert tap.received("conn-trainee")[-1]["error"]["rule"] == "missing_permission"

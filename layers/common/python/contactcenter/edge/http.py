@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from contactcenter.access import Permission, Principal
-from contactcenter.edge.principal import has_custom_roles, principal_from_http_event, with_custom_roles
+from contactcenter.edge.principal import principal_from_http_event, with_organization_roles
 from contactcenter.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Retryable, Unauthorized
 from contactcenter.store.items import TRANSIENT_ERRORS, unanswered
 
@@ -131,12 +131,7 @@ def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> d
     Unknown routes are refused (fail closed): a route missing from the wiring never runs.
     """
     try:
-        principal = principal_from_http_event(event)
-        if has_custom_roles(principal):
-            # Only then the (cached) settings read: built-in roles cost no request.
-            from contactcenter.services.administration import custom_roles
-
-            principal = with_custom_roles(principal, custom_roles(principal.organization_id))
+        principal = with_organization_roles(principal_from_http_event(event))
         needed = route_permissions().get(event.get("routeKey", ""))
         if needed is None:
             raise Forbidden("this route is not open to anyone", rule="route_not_wired")

@@ -67,3 +67,29 @@ def has_custom_roles(principal: Principal) -> bool:
 
 def with_custom_roles(principal: Principal, custom_roles: Mapping[str, frozenset[Permission]]) -> Principal:
     return replace(principal, permissions=permissions_for(principal.roles, custom_roles))
+
+
+def with_organization_roles(principal: Principal) -> Principal:
+    """The permissions of the custom roles the caller holds, as the organization defines them now. Only
+    a token naming a custom role costs the (cached) settings read: built-in roles cost no request."""
+    if not has_custom_roles(principal):
+        return principal
+    from contactcenter.services.administration import custom_roles
+
+    return with_custom_roles(principal, custom_roles(principal.organization_id))
+
+
+def principal_from_socket_event(event: Mapping[str, Any]) -> Principal:
+    """The caller of a WebSocket route, from the context our $connect authorizer returned (the token was
+    verified there; API Gateway hands the context to every later route of the connection)."""
+    context = event.get("requestContext", {}).get("authorizer") or {}
+    if not context.get("organizationId") or not context.get("userId"):
+        raise Unauthorized("no verified caller", rule="token_missing")
+    roles = frozenset(r for r in str(context.get("roles", "")).split(",") if r)
+    principal = Principal(
+        organization_id=str(context["organizationId"]),
+        user_id=str(context["userId"]),
+        roles=roles,
+        permissions=permissions_for(roles),
+    )
+    return with_organization_roles(principal)
