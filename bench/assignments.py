@@ -50,7 +50,7 @@ def _moto() -> Iterator[None]:
     from contactcenter.environment import environment
     from contactcenter.store import clients, organizations
     from infra.wiring import WIRING
-    from tests.support.aws import create_table
+    from local.resources import create_table
 
     saved = {name: os.environ.get(name) for name in [*_ENV, "ROUTE_PERMISSIONS", "AWS_ENDPOINT_URL"]}
     os.environ.update(_ENV)
@@ -61,7 +61,7 @@ def _moto() -> Iterator[None]:
     route_permissions.cache_clear()
     try:
         with mock_aws():
-            create_table(boto3.client("dynamodb"), TABLE)
+            create_table(boto3.client("dynamodb"), TABLE, WIRING.table)
             yield
     finally:
         for name, value in saved.items():

@@ -50,14 +50,14 @@ def _moto() -> Iterator[None]:
 
     from contactcenter.environment import environment
     from contactcenter.store import agents, clients, organizations
-    from tests.support.aws import create_table
+    from local.resources import create_table
 
     environment.cache_clear()
     clients.reset()
     organizations.forget_cached_settings()
     agents.forget_known_states()
     with mock_aws():
-        create_table(boto3.client("dynamodb"), TABLE)
+        create_table(boto3.client("dynamodb"), TABLE, WIRING.table)
         yield
     clients.reset()
 
@@ -155,15 +155,16 @@ def _measure() -> list[Row]:
             "another environment handled the agent's last change",
         )
     )
-    keyed = {"Idempotency-Key": "bench-1"}
+
+    def keyed_change() -> Any:
+        keyed = {"Idempotency-Key": "bench-1"}
+        body = {"status": "OFFLINE_WORK"}
+        return _call(status, "PUT", "/me/status", user="ana", roles=agent, headers=keyed, body=body)
+
     rows.append(
         Row(
             "status_change_idempotent.dynamodb_requests",
-            _count(
-                lambda: _call(
-                    status, "PUT", "/me/status", user="ana", roles=agent, headers=keyed, body={"status": "OFFLINE_WORK"}
-                )
-            ),
+            _count(keyed_change),
             "requests",
             "first request with an Idempotency-Key: the replay record is in the same transaction",
         )
@@ -171,11 +172,7 @@ def _measure() -> list[Row]:
     rows.append(
         Row(
             "status_change_idempotent.retry.dynamodb_requests",
-            _count(
-                lambda: _call(
-                    status, "PUT", "/me/status", user="ana", roles=agent, headers=keyed, body={"status": "OFFLINE_WORK"}
-                )
-            ),
+            _count(keyed_change),  # the same request again
             "requests",
             "the retry answers the stored first answer",
         )
@@ -215,32 +212,13 @@ def _measure() -> list[Row]:
         )
     )
     sam = ("SUPERVISOR",)
-    _call(
-        supervision,
-        "PUT",
-        "/agents/ana/auto-assignment",
-        user="sam",
-        roles=sam,
-        route="/agents/{agentId}/auto-assignment",
-        body={"enabled": False},
-    )
-    rows.append(
-        Row(
-            "forced_change.dynamodb_requests",
-            _count(
-                lambda: _call(
-                    supervision,
-                    "PUT",
-                    "/agents/ana/auto-assignment",
-                    user="sam",
-                    roles=sam,
-                    route="/agents/{agentId}/auto-assignment",
-                    body={"enabled": True},
-                )
-            ),
-            "requests",
-        )
-    )
+
+    def auto_assignment(enabled: bool) -> Any:
+        path, route = "/agents/ana/auto-assignment", "/agents/{agentId}/auto-assignment"
+        return _call(supervision, "PUT", path, user="sam", roles=sam, route=route, body={"enabled": enabled})
+
+    auto_assignment(False)  # so that the measured change has something to change back
+    rows.append(Row("forced_change.dynamodb_requests", _count(lambda: auto_assignment(True)), "requests"))
 
     def dashboard() -> Any:
         return _call(
@@ -253,31 +231,21 @@ def _measure() -> list[Row]:
             query={"limit": "200"},
         )
 
-    for count in range(8):  # north has ana, cy, una: 10 agents in all
-        register_person(
-            Person(
+    def add_north_agents(numbers: range) -> None:
+        for number in numbers:
+            person = Person(
                 organization_id="acme",
-                user_id=f"n{count}",
-                display_name=f"N {count}",
+                user_id=f"n{number}",
+                display_name=f"N {number}",
                 roles=frozenset(agent),
                 units=("north",),
                 groups=("agents",),
-            ),
-            acme.settings,
-        )
+            )
+            register_person(person, acme.settings)
+
+    add_north_agents(range(8))  # north has ana, cy, una: 10 agents in all
     rows.append(Row("dashboard_page_10_agents.dynamodb_requests", _count(dashboard), "requests"))
-    for count in range(8, 998):
-        register_person(
-            Person(
-                organization_id="acme",
-                user_id=f"n{count}",
-                display_name=f"N {count}",
-                roles=frozenset(agent),
-                units=("north",),
-                groups=("agents",),
-            ),
-            acme.settings,
-        )
+    add_north_agents(range(8, 998))
     rows.append(
         Row(
             "dashboard_page_1000_agents.dynamodb_requests",

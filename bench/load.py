@@ -1,6 +1,6 @@
 """`make load`: a bounded load run on the local stack, then the checks that nothing was lost.
 
-The stack runs as a subprocess, as `make dev` starts it. The administrator adds agents to the demo
+The stack runs as a subprocess, as `make dev` starts it (bench/stack.py). The administrator adds agents to the demo
 organization through the admin API; the supervisors of both units and the manager of both connect over
 WebSocket and subscribe; then a fixed number of operations runs with bounded concurrency: agents change
 status (one request at a time per agent, as a person does), supervisors pause agents (racing the agents'
@@ -32,15 +32,10 @@ import json
 import os
 import platform
 import random
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,6 +43,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+
+from bench.stack import local_stack
 
 ROOT = Path(__file__).resolve().parent.parent
 OPERATIONS = int(os.environ.get("LOAD_OPERATIONS", "2000"))
@@ -82,38 +79,6 @@ MIX = (("change", 70), ("pause", 5), ("dashboard", 10), ("state", 8), ("history"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LOAD_START = "<!-- load:start -->"
 LOAD_END = "<!-- load:end -->"
-
-
-# --- the stack -----------------------------------------------------------------------------------
-
-
-@contextmanager
-def local_stack() -> Iterator[dict[str, Any]]:
-    """`python -m local` in a subprocess with demo data; its endpoints file once it is up."""
-    directory = Path(tempfile.mkdtemp(prefix="load-"))
-    endpoints_file = directory / "endpoints.json"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTEST_"))}
-    with (directory / "stack.log").open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local", "--port", "0", "--endpoints-file", str(endpoints_file)],
-            cwd=ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while not endpoints_file.exists():  # bounded by the deadline
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"local stack did not start: {(directory / 'stack.log').read_text()}")
-            time.sleep(0.1)
-        yield json.loads(endpoints_file.read_text()) | {"logFile": str(directory / "stack.log")}
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 # --- requests and what they answered -------------------------------------------------------------
@@ -723,7 +688,7 @@ def _inline(values: dict[str, Any]) -> str:
 
 
 def main() -> int:
-    with local_stack() as endpoints:
+    with local_stack("load-") as endpoints:
         summary = asyncio.run(run(endpoints))
     (ROOT / "bench" / "load-results.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary, indent=2))

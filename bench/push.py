@@ -16,55 +16,20 @@ import asyncio
 import json
 import multiprocessing
 import os
-import signal
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bench.rows import Row
+from bench.stack import local_stack
 
-ROOT = Path(__file__).resolve().parent.parent
 CHANGES = 500
 CONNECTIONS = 1000
 # One change every 50 ms from one agent: 20 a second, while the local stack (one Python process: gateway,
 # handlers, moto, poller) also serves the supervisor. The figures are for this pace.
 PACE_SECONDS = 0.05
-
-
-@contextmanager
-def _local_stack() -> Iterator[dict[str, Any]]:
-    directory = Path(tempfile.mkdtemp(prefix="bench-push-"))
-    endpoints_file = directory / "endpoints.json"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    with (directory / "stack.log").open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local", "--port", "0", "--endpoints-file", str(endpoints_file)],
-            cwd=ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + 120
-        while not endpoints_file.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"local stack did not start: {(directory / 'stack.log').read_text()}")
-            time.sleep(0.1)
-        yield json.loads(endpoints_file.read_text())
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -196,7 +161,7 @@ def _fanout_speedup(endpoints: dict[str, Any]) -> tuple[float, float, float]:
 
 
 def measure() -> list[Row]:
-    with _local_stack() as endpoints:
+    with local_stack("bench-push-") as endpoints:
         latencies = asyncio.run(_latencies(endpoints))
         sequential, parallel, speedup = _fanout_speedup(endpoints)
     return [

@@ -351,13 +351,17 @@ class WebSocketApi:
                 return action
         return "$default" if "$default" in self._functions else None
 
-    def _message_event(self, connection: Connection, route_key: str, data: str | bytes) -> dict[str, Any]:
+    def _connection_context(
+        self, connection: Connection, route_key: str, event_type: str, **specific: object
+    ) -> dict[str, Any]:
+        """The request context of an event on an open connection ($default, a route, $disconnect), with
+        the fields only that kind of event carries (`specific`) right after the route key."""
         request_id = new_gateway_id()
         now_ms = epoch_millis()
         context: dict[str, Any] = {
             "routeKey": route_key,
-            "messageId": new_gateway_id(),
-            "eventType": "MESSAGE",
+            **specific,
+            "eventType": event_type,
             "extendedRequestId": request_id,
             "requestTime": request_time(now_ms),
             "messageDirection": "IN",
@@ -372,6 +376,10 @@ class WebSocketApi:
         }
         if connection.authorization is not None:
             context["authorizer"] = connection.authorization.as_request_context()
+        return context
+
+    def _message_event(self, connection: Connection, route_key: str, data: str | bytes) -> dict[str, Any]:
+        context = self._connection_context(connection, route_key, "MESSAGE", messageId=new_gateway_id())
         if isinstance(data, str):
             return {"requestContext": context, "body": data, "isBase64Encoded": False}
         return {"requestContext": context, "body": base64.b64encode(data).decode("ascii"), "isBase64Encoded": True}
@@ -443,8 +451,6 @@ class WebSocketApi:
         function = self._functions.get("$disconnect")
         if function is None or self._shutting_down:
             return
-        request_id = new_gateway_id()
-        now_ms = epoch_millis()
         headers = [
             ("Host", connection.domain_name),
             ("x-api-key", ""),
@@ -452,25 +458,9 @@ class WebSocketApi:
             ("x-restapi", ""),
         ]
         single, multi = _single_and_multi(headers)
-        context: dict[str, Any] = {
-            "routeKey": "$disconnect",
-            "disconnectStatusCode": code,
-            "eventType": "DISCONNECT",
-            "extendedRequestId": request_id,
-            "requestTime": request_time(now_ms),
-            "messageDirection": "IN",
-            "disconnectReason": reason,
-            "stage": self.stage,
-            "connectedAt": connection.connected_at_ms,
-            "requestTimeEpoch": now_ms,
-            "identity": self._identity(connection.source_ip, connection.user_agent),
-            "requestId": request_id,
-            "domainName": connection.domain_name,
-            "connectionId": connection.connection_id,
-            "apiId": self.api_id,
-        }
-        if connection.authorization is not None:
-            context["authorizer"] = connection.authorization.as_request_context()
+        context = self._connection_context(
+            connection, "$disconnect", "DISCONNECT", disconnectStatusCode=code, disconnectReason=reason
+        )
         event = {"headers": single, "multiValueHeaders": multi, "requestContext": context, "isBase64Encoded": False}
         # $disconnect is best effort in API Gateway too; the runtime has logged any failure.
         with contextlib.suppress(FunctionError):

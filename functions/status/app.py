@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from contactcenter.agents import Actor, ActorKind
 from contactcenter.edge.clock import utc_now
 from contactcenter.edge.http import build_resolver, current_principal, idempotency_key, serve
+from contactcenter.edge.parameters import Identifier, StatusRequest
 from contactcenter.organization import Channel
 from contactcenter.services.agent_changes import change_agent, current_state
 from contactcenter.services.agent_reads import history, routable_agents
@@ -34,16 +35,6 @@ from contactcenter.statuses import Status
 
 logger = Logger(service="status")
 app = build_resolver()
-
-Identifier = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:@-]{1,128}$")]
-
-
-class StatusRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    status: Literal["AVAILABLE", "UNAVAILABLE", "OFFLINE_WORK", "AWAY"]
-    reason: str | None = Field(default=None, min_length=1, max_length=40)
-    description: str | None = Field(default=None, max_length=500)
 
 
 class WorkEvent(BaseModel):

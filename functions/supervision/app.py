@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from contactcenter.edge.clock import utc_now
 from contactcenter.edge.http import build_resolver, current_principal, idempotency_key, serve
+from contactcenter.edge.parameters import Identifier, StatusRequest
 from contactcenter.services import supervision
 from contactcenter.status import (
     Action,
@@ -26,17 +27,8 @@ from contactcenter.statuses import Status
 logger = Logger(service="supervision")
 app = build_resolver()
 
-Identifier = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:@-]{1,128}$")]
 PageSize = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(max_length=2048)]
-
-
-class ForcedStatus(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    status: Literal["AVAILABLE", "UNAVAILABLE", "OFFLINE_WORK", "AWAY"]
-    reason: str | None = Field(default=None, min_length=1, max_length=40)
-    description: str | None = Field(default=None, max_length=500)
 
 
 class Pause(BaseModel):
@@ -80,7 +72,7 @@ def queue_dashboard(queue_id: Identifier, limit: PageSize = 200, cursor: Cursor 
 
 
 @app.post("/agents/<agent_id>/status")
-def force_status(agent_id: Identifier, request: ForcedStatus) -> dict[str, Any]:
+def force_status(agent_id: Identifier, request: StatusRequest) -> dict[str, Any]:
     return _act(agent_id, SetStatus(Status(request.status), request.reason, request.description))
 
 
@@ -90,7 +82,7 @@ def pause(agent_id: Identifier, request: Pause) -> dict[str, Any]:
 
 
 @app.put("/agents/<agent_id>/next-status")
-def set_next_status(agent_id: Identifier, request: ForcedStatus) -> dict[str, Any]:
+def set_next_status(agent_id: Identifier, request: StatusRequest) -> dict[str, Any]:
     return _act(agent_id, SetNextStatus(Status(request.status), request.reason, request.description))
 
 

@@ -11,8 +11,9 @@ from moto import mock_aws
 from contactcenter.environment import environment
 from contactcenter.store import agents, clients, organizations
 from infra.wiring import WIRING
+from local.resources import create_table
 from tests.support import organizations as test_organizations
-from tests.support.aws import RequestCounter, create_table
+from tests.support.aws import RequestCounter
 
 TABLE = "contactcenter-test"
 
@@ -39,7 +40,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     route_permissions.cache_clear()
     with mock_aws():
-        create_table(boto3.client("dynamodb"), TABLE)
+        create_table(boto3.client("dynamodb"), TABLE, WIRING.table)
         yield
     clients.reset()
     environment.cache_clear()

@@ -8,19 +8,17 @@ import copy
 import json
 from typing import Any
 
-import boto3
 import pytest
 
 from contactcenter.store import clients
 from functions.assignments import app as assignments
 from functions.supervision import fanout, socket
-from infra.wiring import WIRING
-from local.filters import matches_any
 from tests.handlers.conftest import TABLE, body_of
 from tests.support.aws import RequestCounter
 from tests.support.events import claims_for, http_event, load
 from tests.support.organizations import Organization
 from tests.support.sockets import ManagementApiTap
+from tests.support.streams import TableStream
 
 
 @pytest.fixture
@@ -41,29 +39,6 @@ def _socket(context: Any, route: str, connection_id: str, user: str, roles: str,
     if body is not None:
         event["body"] = json.dumps(body)
     assert socket.handler(event, context)["statusCode"] == 200
-
-
-class Stream:
-    """What the event source mapping would deliver to the fan-out, each record once."""
-
-    def __init__(self) -> None:
-        self.delivered: set[str] = set()
-        self.filters = next(c for c in WIRING.stream_consumers if c.function == "fanout").filters
-
-    def next_event(self) -> dict[str, Any]:
-        streams = boto3.client("dynamodbstreams")
-        arn = boto3.client("dynamodb").describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
-        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
-        records = []
-        for record in streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]:
-            number = record["dynamodb"]["SequenceNumber"]
-            record["eventSourceARN"] = arn
-            record["dynamodb"].pop("ApproximateCreationDateTime", None)
-            if number not in self.delivered and matches_any(self.filters, record):
-                records.append(record)
-            self.delivered.add(number)
-        return {"Records": records}
 
 
 def _http(context: Any, method: str, path: str, user: str, role: str, *, body: Any = None) -> dict[str, Any]:
@@ -101,7 +76,7 @@ def test_assignment_from_creation_to_completion_is_pushed_to_the_agent_and_the_u
             "SUPERVISOR",
             body={"action": "subscribe", "units": [unit]},
         )
-    stream = Stream()
+    stream = TableStream(TABLE, "fanout")
     stream.next_event()  # sessions and subscriptions are not pushed
     tap.posts.clear()
 
@@ -153,7 +128,7 @@ def test_assignment_from_creation_to_completion_is_pushed_to_the_agent_and_the_u
 def test_nobody_connected_costs_the_fanout_only_the_subscriber_lookups(
     acme: Organization, context: Any, tap: ManagementApiTap, requests_counted: RequestCounter
 ) -> None:
-    stream = Stream()
+    stream = TableStream(TABLE, "fanout")
     stream.next_event()
     body = {"type": "elearning", "title": "Course", "instructions": "Take it.", "unitIds": ["north"]}
     _http(context, "POST", "/assignments", "sam", "SUPERVISOR", body=body)

@@ -21,12 +21,11 @@ from contactcenter.status import Action, ClockIn, ClockOut, SetStatus
 from contactcenter.statuses import Platform, Status
 from contactcenter.store import clients
 from functions.reports import app as reports
-from infra.wiring import WIRING
-from local.filters import matches_any
 from tests.handlers.conftest import TABLE, LambdaContext, body_of
 from tests.support.aws import RequestCounter
 from tests.support.events import claims_for, http_event, load
 from tests.support.organizations import Organization
+from tests.support.streams import TableStream
 
 BUCKET = "reports-test"
 ROME = ZoneInfo("Europe/Rome")
@@ -185,29 +184,6 @@ def test_a_run_short_of_time_leaves_the_work_for_the_next(acme: Organization, bu
 # --- on-demand jobs ------------------------------------------------------------------------------
 
 
-class Stream:
-    """What the event source mapping would deliver to the reports function, each record once."""
-
-    def __init__(self) -> None:
-        self.delivered: set[str] = set()
-        self.filters = next(c for c in WIRING.stream_consumers if c.function == "reports").filters
-
-    def next_event(self) -> dict[str, Any]:
-        streams = boto3.client("dynamodbstreams")
-        arn = boto3.client("dynamodb").describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
-        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
-        records = []
-        for record in streams.get_records(ShardIterator=iterator["ShardIterator"], Limit=1000)["Records"]:
-            number = record["dynamodb"]["SequenceNumber"]
-            record["eventSourceARN"] = arn
-            record["dynamodb"].pop("ApproximateCreationDateTime", None)
-            if number not in self.delivered and matches_any(self.filters, record):
-                records.append(record)
-            self.delivered.add(number)
-        return {"Records": records}
-
-
 def _http(
     context: Any,
     method: str,
@@ -280,7 +256,7 @@ def test_an_on_demand_report_runs_from_request_to_download(
 ) -> None:
     start = _recent_history()
     day = start.date().isoformat()
-    stream = Stream()
+    stream = TableStream(TABLE, "reports")
     stream.next_event()  # the history's records are not for this consumer
 
     asked = _ask(long_context, "fay", {"from": day, "to": day, "intervalMinutes": 15})
@@ -326,7 +302,7 @@ def test_a_delivered_again_job_record_changes_nothing(
     acme: Organization, bucket: str, long_context: LongContext
 ) -> None:
     day = _recent_history().date().isoformat()
-    stream = Stream()
+    stream = TableStream(TABLE, "reports")
     stream.next_event()
     job_id = body_of(_ask(long_context, "fay", {"from": day, "to": day}))["jobId"]
     event = stream.next_event()
@@ -388,7 +364,7 @@ def test_a_supervisors_report_holds_the_agents_of_their_units_only(
     acme: Organization, bucket: str, long_context: LongContext
 ) -> None:
     day = _recent_history().date().isoformat()
-    stream = Stream()
+    stream = TableStream(TABLE, "reports")
     stream.next_event()
     job_id = body_of(_ask(long_context, "sue", {"from": day, "to": day, "unitId": "south"}))["jobId"]
     reports.handler(stream.next_event(), long_context)

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from contactcenter.agents import Actor, ActorKind, AgentState, Change, EntryKind, WorkState
+from contactcenter.agents import Actor, AgentState, Change, EntryKind, WorkState
 from contactcenter.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from contactcenter.organization import Channel, OrganizationSettings, Queue, QueueKind, Unit, WrapUpMode
 from contactcenter.replay import replay
@@ -50,14 +50,12 @@ from contactcenter.status import (
 )
 from contactcenter.statuses import Platform, Status
 from contactcenter.transitions import DEFAULT_POLICY, STRICT_POLICY, TransitionPolicy
+from tests.support.status_engine import AGENT, PROFILE, SUPERVISOR, SYSTEM
 
 S = Status
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 WRAP_UP_SECONDS = 30
 
-AGENT = Actor(ActorKind.AGENT, "ana")
-SUPERVISOR = Actor(ActorKind.SUPERVISOR, "sam")
-SYSTEM = Actor(ActorKind.SYSTEM, "router")
 ACTORS = {"agent": AGENT, "supervisor": SUPERVISOR, "system": SYSTEM}
 
 
@@ -78,16 +76,6 @@ def settings_for(policy: TransitionPolicy, **overrides: object) -> OrganizationS
 
 
 POLICIES = {"default": DEFAULT_POLICY, "strict": STRICT_POLICY}
-
-PROFILE = AgentState(
-    organization_id="acme",
-    agent_id="ana",
-    display_name="Ana",
-    units=("north",),
-    groups=("agents",),
-    assigned_queues=("support-line", "web-chat"),
-)
-
 
 # --- driving a fresh agent into each state -------------------------------------------------------
 

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from contactcenter.agents import Actor, ActorKind, AgentState, HistoryEntry, WorkState, accumulate, local_day
+from contactcenter.agents import Actor, AgentState, HistoryEntry, WorkState, accumulate, local_day
 from contactcenter.errors import DomainError
 from contactcenter.organization import Channel, OrganizationSettings, Queue, QueueKind, Unit, WrapUpMode
 from contactcenter.replay import day_time, replay
@@ -50,11 +50,9 @@ from contactcenter.status import (
 )
 from contactcenter.statuses import Platform, Status
 from contactcenter.transitions import DEFAULT_POLICY, STRICT_POLICY, TransitionPolicy
+from tests.support.status_engine import AGENT, PROFILE, SUPERVISOR, SYSTEM
 
 S = Status
-AGENT = Actor(ActorKind.AGENT, "ana")
-SUPERVISOR = Actor(ActorKind.SUPERVISOR, "sam")
-SYSTEM = Actor(ActorKind.SYSTEM, "router")
 MS = timedelta(milliseconds=1)
 
 # 22:00 local on the eve of each clock change, and of a plain summer midnight.
@@ -119,12 +117,7 @@ organizations = st.builds(
     st.booleans(),
 )
 
-profiles = st.builds(
-    lambda units: AgentState(
-        "acme", "ana", "Ana", units=units, groups=("agents",), assigned_queues=("support-line", "web-chat")
-    ),
-    st.sampled_from([("north",), ("north", "south")]),
-)
+profiles = st.builds(lambda units: replace(PROFILE, units=units), st.sampled_from([("north",), ("north", "south")]))
 
 
 @dataclass(frozen=True)
