@@ -837,3 +837,28 @@ def test_refusals_are_not_audited(ada: Caller) -> None:
     ada.call("DELETE", "/admin/units/north", "/admin/units/{unitId}", version=0)
     ada.call("PUT", "/admin/policy", body={"policy": "lenient"}, version=0)
     assert _audit() == []
+
+
+def test_a_retired_agent_leaves_the_unit_dashboard_and_keeps_their_history(ada: Caller, context: Any) -> None:
+    from functions.supervision import app as supervision
+
+    zoe = body_of(ada.call("POST", "/admin/people", body=ZOE))
+    agent = Caller(context, zoe["userId"], "AGENT")
+    agent.call("POST", "/me/clock-in", body={"platform": "web"}, module=clock)
+    agent.call("POST", "/me/clock-out", body={"reason": "END_OF_SHIFT"}, module=clock)
+
+    def north() -> list[str]:
+        page = ada.call("GET", "/units/north/dashboard", "/units/{unitId}/dashboard", module=supervision)
+        assert page["statusCode"] == 200, page
+        return [row["agentId"] for row in body_of(page)["agents"]]
+
+    assert zoe["userId"] in north()
+    path, route = f"/admin/people/{zoe['userId']}", "/admin/people/{userId}"
+    assert ada.call("DELETE", path, route, version=1)["statusCode"] == 200
+    assert zoe["userId"] not in north()
+    assert "ana" in north()
+    assert body_of(ada.call("GET", path, route))["units"] == ["north"]  # the person record keeps them
+    from contactcenter.store.agents import history_page
+
+    history = history_page("acme", zoe["userId"], limit=10)
+    assert [entry.to_status.value for entry in reversed(history)] == ["AVAILABLE", "AWAY"]  # kept for reports

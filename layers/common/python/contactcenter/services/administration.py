@@ -209,7 +209,13 @@ def retire_person(
     else:
         directory.disable_user(organization_id, user_id)
     after = replace(before, retired=True, version=before.version + 1)
-    return _save_person(settings, before, after, action="person.retire", actor_id=actor_id, now=now)
+    # The agent item leaves its units, so no unit's dashboard lists a retired agent; the person record
+    # keeps them for reports and the audit trail.
+    agent = None
+    if known is not None:
+        state = replace(known.state, unit_id=None, units=(), groups=(), assigned_queues=())
+        agent = AgentProfile(state=state, revision=known.revision, changed_at=known.changed_at)
+    return _save_person(settings, before, after, action="person.retire", actor_id=actor_id, now=now, agent=agent)
 
 
 def _save_person(
@@ -220,9 +226,11 @@ def _save_person(
     action: str,
     actor_id: str,
     now: datetime,
+    agent: AgentProfile | None = None,
 ) -> dict[str, Any]:
     audit: AuditEntry = rules.person_audit(before, after, action=action, actor_id=actor_id, at=now)
-    agent = None if after.retired else _agent_profile(after.person, settings.settings, creating=before is None)
+    if not after.retired:
+        agent = _agent_profile(after.person, settings.settings, creating=before is None)
     organization_store.save_person(settings, before, after, audit, agent=agent)
     return rules.person_view(after)
 
