@@ -12,6 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from contactcenter.access import Permission, Principal
 from contactcenter.edge.principal import principal_from_http_event, with_organization_roles
@@ -61,8 +62,33 @@ def validation_response(error: RequestValidationError) -> Response[str]:
     return Response(status_code=422, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
 
 
+class FunctionResolver(APIGatewayHttpResolver):
+    """Powertools' HTTP resolver, holding the event it resolves on itself. Powertools keeps it on a class
+    attribute (`BaseRouter.current_event`) that every resolver in the process shares: right in Lambda (a
+    process runs one function, one event at a time), wrong where functions share a process and run side by
+    side, as in the local stack, where one function's route would read another's body and caller."""
+
+    _event: APIGatewayProxyEventV2 | None = None
+
+    @property  # type: ignore[override]
+    def current_event(self) -> APIGatewayProxyEventV2:
+        assert self._event is not None, "no event is being resolved"
+        return self._event
+
+    @current_event.setter
+    def current_event(self, event: APIGatewayProxyEventV2) -> None:
+        self._event = event
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        self._event = APIGatewayProxyEventV2(dict(event))
+        try:
+            return super().resolve(event, context)
+        finally:
+            self._event = None
+
+
 def build_resolver() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver()
+    app = FunctionResolver()
     # Validate every route, but let Powertools build its validation middleware on the first request
     # (its lazy path for routes asking for validation) instead of at import: a third of the cold import.
     app._enable_validation = True
