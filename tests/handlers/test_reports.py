@@ -496,3 +496,26 @@ def test_an_unknown_job_is_404(acme: Organization, bucket: str, context: Any) ->
     response = _job(context, "fay", "0" * 32)
     assert response["statusCode"] == 404
     assert _errors(response) == [("jobId", "unknown_job")]
+
+
+def test_a_job_counts_a_change_made_earlier_in_the_second_it_was_asked_for(
+    acme: Organization, bucket: str, long_context: LongContext
+) -> None:
+    stream = TableStream(TABLE, "reports")
+    today = datetime.now(ROME).date().isoformat()
+    asked = _ask(long_context, "fay", {"from": today, "to": today})
+    assert asked["statusCode"] == 202, asked
+    requested_at = datetime.fromisoformat(body_of(asked)["requestedAt"])
+    # A clock-out at the start of the second the job was asked in (the job is run after it is written).
+    second = requested_at.replace(microsecond=0)
+    _change("acme", "ana", ClockIn(Platform.WEB), second - timedelta(seconds=1))
+    _change("acme", "ana", ClockOut("END_OF_SHIFT"), second)
+    event = stream.next_event()
+    job_records = [r for r in event["Records"] if r["dynamodb"]["NewImage"]["entity"]["S"] == "ReportJob"]
+    assert reports.handler({"Records": job_records}, long_context) == {"batchItemFailures": []}
+
+    done = body_of(_job(long_context, "fay", body_of(asked)["jobId"]))
+    files = {f["name"]: f for f in done["files"]}
+    rows = {row["agent_id"]: row for row in _csv(requests.get(files["attendance.csv"]["url"], timeout=5).content)}
+    assert rows["ana"]["clock_out_reasons"] == "END_OF_SHIFT"
+    assert rows["ana"]["clocked_seconds"] == "1"

@@ -362,7 +362,9 @@ def run_job(organization_id: str, job_id: str, *, now: datetime) -> None:
     try:
         settings = organization_store.get_settings(organization_id)
         days = days_between(job.first, job.last, settings.zone)
-        until = epoch_ms(job.requested_at) // 1000
+        # Cut at the end of the second the job was asked for in: reports count whole seconds, and a
+        # change made earlier in that second (a clock-out just before asking) belongs in it.
+        until = epoch_ms(job.requested_at) // 1000 + 1
         people = _agents(organization_id, job.units)
         if job.interval_minutes and len(people) * len(days) > MAX_INTERVAL_AGENT_DAYS:
             raise Invalid(
