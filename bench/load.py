@@ -527,7 +527,8 @@ async def check_report(
     url = next(f["url"] for f in polled["files"] if f["name"] == "attendance.csv")
     rows = {row["agent_id"]: row for row in csv.DictReader(io.StringIO((await client.get(url)).text))}
     start = int(datetime(today.year, today.month, today.day, tzinfo=zone).timestamp())
-    until = int(datetime.fromisoformat(polled["requestedAt"]).timestamp())
+    # A job covers up to the end of the second it was asked for in (docs/reports.md).
+    until = int(datetime.fromisoformat(polled["requestedAt"]).timestamp()) + 1
     result: Counter[str] = Counter({"job_requests": polled["requests"]})
     for agent_id, entries in histories.items():
         totals, clock_ins = _booked_totals(entries, start, until)
