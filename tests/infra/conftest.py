@@ -23,6 +23,7 @@ from aws_cdk.assertions import Template
 from infra import naming
 from infra.app import cdk_json_context, compose
 from infra.constructs.nag import logical_id
+from tests.infra.cfn import only, referenced, statements
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,21 @@ class Synthesis:
 
     def properties(self, resource_type: str) -> Iterable[dict[str, Any]]:
         return (resource.get("Properties", {}) for resource in self.resources(resource_type).values())
+
+    def function(self, name: str) -> dict[str, Any]:
+        """The wiring function's AWS::Lambda::Function resource."""
+        resource: dict[str, Any] = self.template["Resources"][self.function_ids[name]]
+        return resource
+
+    def role_statements(self, name: str) -> list[dict[str, Any]]:
+        """Every IAM statement of the policies attached to the wiring function's role."""
+        role_id = only(referenced(self.function(name)["Properties"]["Role"]))
+        return [
+            statement
+            for policy in self.resources("AWS::IAM::Policy").values()
+            if {"Ref": role_id} in policy["Properties"]["Roles"]
+            for statement in statements(policy)
+        ]
 
 
 @pytest.fixture(scope="session")

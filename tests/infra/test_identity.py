@@ -25,22 +25,10 @@ def _pool_id(synthesis: Synthesis) -> str:
     return only(set(synthesis.resources("AWS::Cognito::UserPool")))
 
 
-def _function(synthesis: Synthesis, name: str) -> dict[str, Any]:
-    return synthesis.template["Resources"][synthesis.function_ids[name]]
-
-
-def _statements(synthesis: Synthesis, name: str) -> list[dict[str, Any]]:
-    role_id = only(referenced(_function(synthesis, name)["Properties"]["Role"]))
-    return [
-        statement
-        for policy in synthesis.resources("AWS::IAM::Policy").values()
-        if {"Ref": role_id} in policy["Properties"]["Roles"]
-        for statement in statements(policy)
-    ]
-
-
 def _cognito_statements(synthesis: Synthesis, name: str) -> list[dict[str, Any]]:
-    return [s for s in _statements(synthesis, name) if any(a.startswith("cognito-idp:") for a in as_list(s["Action"]))]
+    return [
+        s for s in synthesis.role_statements(name) if any(a.startswith("cognito-idp:") for a in as_list(s["Action"]))
+    ]
 
 
 def _called_operations() -> set[str]:
@@ -75,7 +63,7 @@ def test_only_the_admin_function_manages_identities() -> None:
 
 
 def test_the_admin_function_is_given_the_user_pool(synthesis: Synthesis) -> None:
-    variables = _function(synthesis, "admin")["Properties"]["Environment"]["Variables"]
+    variables = synthesis.function("admin")["Properties"]["Environment"]["Variables"]
     assert variables["IDENTITY_PROVIDER"] == "cognito"
     assert variables["USER_POOL_ID"] == {"Ref": _pool_id(synthesis)}
 
@@ -92,13 +80,13 @@ def test_no_other_function_gets_the_user_pool_or_its_actions(synthesis: Synthesi
     for row in WIRING.functions:
         if row.name == "admin":
             continue
-        variables = _function(synthesis, row.name)["Properties"]["Environment"]["Variables"]
+        variables = synthesis.function(row.name)["Properties"]["Environment"]["Variables"]
         assert not set(IDENTITY_VARIABLES) & set(variables), row.name
         assert _cognito_statements(synthesis, row.name) == [], row.name
 
 
 def test_nothing_else_in_the_template_allows_a_user_pool_action(synthesis: Synthesis) -> None:
-    admin_role = only(referenced(_function(synthesis, "admin")["Properties"]["Role"]))
+    admin_role = only(referenced(synthesis.function("admin")["Properties"]["Role"]))
     for name, policy in synthesis.resources("AWS::IAM::Policy").items():
         granting = [
             s for s in statements(policy) if any(str(a).startswith("cognito-idp:") for a in as_list(s["Action"]))
@@ -121,7 +109,7 @@ def test_the_token_trigger_is_version_3_and_reads_the_table_only(synthesis: Synt
     assert pool["Properties"]["UserPoolTier"] in {"ESSENTIALS", "PLUS"}
     row = WIRING.function(WIRING.token_trigger)
     assert row.table_access == "read" and not row.manages_identities
-    actions = {a for s in _statements(synthesis, row.name) for a in as_list(s["Action"])}
+    actions = {a for s in synthesis.role_statements(row.name) for a in as_list(s["Action"])}
     assert "dynamodb:GetItem" in actions
     assert not {a for a in actions if a.startswith("dynamodb:") and ("Put" in a or "Update" in a or "Delete" in a)}
     assert row.timeout_seconds <= 5  # Cognito gives a trigger 5 seconds

@@ -10,7 +10,7 @@ import pytest
 from infra import naming
 from infra.constructs.functions import ASSET_EXCLUDE
 from infra.wiring import WIRING, Function
-from tests.infra.cfn import as_list, only, referenced, statements
+from tests.infra.cfn import as_list, only, referenced
 from tests.infra.conftest import Synthesis
 
 FUNCTIONS = {row.name: row for row in WIRING.functions}
@@ -37,28 +37,14 @@ def _function_name(synthesis: Synthesis, function_id: str) -> str:
     return names[function_id]
 
 
-def _function(synthesis: Synthesis, name: str) -> dict[str, Any]:
-    return synthesis.template["Resources"][synthesis.function_ids[name]]
-
-
-def _policy_statements(synthesis: Synthesis, name: str) -> list[dict[str, Any]]:
-    role_id = only(referenced(_function(synthesis, name)["Properties"]["Role"]))
-    return [
-        statement
-        for policy in synthesis.resources("AWS::IAM::Policy").values()
-        if {"Ref": role_id} in policy["Properties"]["Roles"]
-        for statement in statements(policy)
-    ]
-
-
 def _actions(synthesis: Synthesis, name: str) -> set[str]:
-    return {action for s in _policy_statements(synthesis, name) for action in as_list(s["Action"])}
+    return {action for s in synthesis.role_statements(name) for action in as_list(s["Action"])}
 
 
 def test_functions_equal_the_wiring_functions(synthesis: Synthesis) -> None:
     assert len(synthesis.resources("AWS::Lambda::Function")) == len(WIRING.functions)
     for row in WIRING.functions:
-        properties = _function(synthesis, row.name)["Properties"]
+        properties = synthesis.function(row.name)["Properties"]
         assert properties["Handler"] == row.asset_handler
         assert properties["MemorySize"] == row.memory_mb
         assert properties["Timeout"] == row.timeout_seconds
@@ -67,7 +53,7 @@ def test_functions_equal_the_wiring_functions(synthesis: Synthesis) -> None:
 
 @pytest.mark.parametrize("row", WIRING.functions, ids=lambda row: row.name)
 def test_function_code_is_its_area_directory(synthesis: Synthesis, row: Function) -> None:
-    asset = _function(synthesis, row.name)["Metadata"]["aws:asset:path"]
+    asset = synthesis.function(row.name)["Metadata"]["aws:asset:path"]
     staged = sorted(p.relative_to(synthesis.outdir / asset) for p in (synthesis.outdir / asset).rglob("*"))
     source_dir = naming.FUNCTIONS_DIR / row.area
     source = sorted(
@@ -87,7 +73,7 @@ def test_http_routes_equal_the_wiring_routes(synthesis: Synthesis) -> None:
 
 def test_http_functions_receive_the_permissions_of_their_routes(synthesis: Synthesis) -> None:
     for row in WIRING.functions:
-        variables = _function(synthesis, row.name)["Properties"]["Environment"]["Variables"]
+        variables = synthesis.function(row.name)["Properties"]["Environment"]["Variables"]
         expected = {r.route_key: r.permission for r in WIRING.http_routes if r.function == row.name}
         if expected:
             assert json.loads(variables["ROUTE_PERMISSIONS"]) == expected
@@ -158,7 +144,7 @@ def test_scheduled_functions_receive_the_shape_of_the_local_scheduler_event(synt
 
 @pytest.mark.parametrize("row", WIRING.functions, ids=lambda row: row.name)
 def test_environment_follows_the_row(synthesis: Synthesis, row: Function) -> None:
-    variables = _function(synthesis, row.name)["Properties"]["Environment"]["Variables"]
+    variables = synthesis.function(row.name)["Properties"]["Environment"]["Variables"]
     assert referenced(variables["TABLE_NAME"]) == set(synthesis.resources("AWS::DynamoDB::Table"))
     assert ("REPORT_BUCKET" in variables) is (row.bucket_access != "none")
     serves_sockets = row.name in {route.function for route in WIRING.socket_routes}
@@ -187,7 +173,7 @@ def test_grants_follow_the_row(synthesis: Synthesis, row: Function) -> None:
 
 def test_manage_connections_is_scoped_to_the_live_stage(synthesis: Synthesis) -> None:
     for row in WIRING.functions:
-        for statement in _policy_statements(synthesis, row.name):
+        for statement in synthesis.role_statements(row.name):
             if "execute-api:ManageConnections" in as_list(statement["Action"]):
                 parts = statement["Resource"]["Fn::Join"][1]
                 assert {"Ref": synthesis.socket_api_id} in parts

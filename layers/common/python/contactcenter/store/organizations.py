@@ -20,6 +20,7 @@ import base64
 import binascii
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -166,16 +167,26 @@ def list_organizations(*, client: Any = None) -> list[tuple[str, str]]:
     return found
 
 
-def list_people(organization_id: str, *, client: Any = None) -> list[Person]:
-    client = client or clients.dynamodb()
-    people: list[Person] = []
-    for page in client.get_paginator("query").paginate(
-        TableName=environment().table_name,
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :person)",
-        ExpressionAttributeValues={":pk": {"S": f"ORG#{organization_id}"}, ":person": {"S": "PERSON#"}},
+def _person_items(organization_id: str, *, consistent: bool, client: Any) -> Iterator[dict[str, Any]]:
+    """Every person item of the organization, retired ones included, page after page."""
+    for page in (
+        (client or clients.dynamodb())
+        .get_paginator("query")
+        .paginate(
+            TableName=environment().table_name,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :person)",
+            ExpressionAttributeValues={":pk": {"S": f"ORG#{organization_id}"}, ":person": {"S": "PERSON#"}},
+            ConsistentRead=consistent,
+        )
     ):
-        people.extend(Person.model_validate(json.loads(from_item(i)["person"])) for i in page.get("Items", []))
-    return people
+        yield from (from_item(item) for item in page.get("Items", []))
+
+
+def list_people(organization_id: str, *, client: Any = None) -> list[Person]:
+    return [
+        Person.model_validate(json.loads(values["person"]))
+        for values in _person_items(organization_id, consistent=False, client=client)
+    ]
 
 
 def forget_cached_settings() -> None:
@@ -268,16 +279,8 @@ def get_person_record(organization_id: str, user_id: str, *, client: Any = None)
 
 
 def list_person_records(organization_id: str, *, client: Any = None) -> list[PersonRecord]:
-    client = client or clients.dynamodb()
-    records: list[PersonRecord] = []
-    for page in client.get_paginator("query").paginate(
-        TableName=environment().table_name,
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :person)",
-        ExpressionAttributeValues={":pk": {"S": f"ORG#{organization_id}"}, ":person": {"S": "PERSON#"}},
-        ConsistentRead=True,
-    ):
-        records.extend(_person_record(from_item(item)) for item in page.get("Items", []))
-    return records
+    """Read strongly consistent: the admin API checks usage against it right before writing."""
+    return [_person_record(values) for values in _person_items(organization_id, consistent=True, client=client)]
 
 
 def save_person(
