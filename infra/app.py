@@ -11,6 +11,7 @@ from aws_cdk import App, Environment, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from infra import naming
+from infra.settings import DeploySettings
 from infra.stack import ContactCenterStack
 
 
@@ -33,12 +34,13 @@ def dependencies_layer_dir(app: App) -> Path:
 
 def compose(app: App) -> ContactCenterStack:
     """Everything `cdk synth` builds, on a given App (tests give theirs an outdir and context)."""
+    settings = DeploySettings.from_context(app.node)
     stack = ContactCenterStack(
         app,
-        naming.STACK_NAME,
-        description="Contact-center agent state, attendance and supervision",
+        settings.stack_name,
+        description=f"Contact-center agent state, attendance and supervision ({settings.stage})",
         dependencies_layer_dir=dependencies_layer_dir(app),
-        auth_domain_prefix=app.node.try_get_context(naming.CONTEXT_AUTH_DOMAIN_PREFIX),
+        settings=settings,
         # Unset outside the CDK CLI: the template stays environment-agnostic.
         env=Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")),
     )

@@ -16,7 +16,7 @@ COMMON_LAYER_DIR = REPO_ROOT / "layers" / "common"
 # `make layer` installs the pinned runtime dependencies (arm64, cp313) here.
 DEFAULT_DEPENDENCIES_LAYER_DIR = REPO_ROOT / "build" / "layer"
 
-STACK_NAME = "ContactCenterPresence"
+STACK_NAME = "ContactCenterPresence"  # the stack is <STACK_NAME>-<stage> (infra/settings.py)
 SERVICE_NAME = "contactcenter"
 METRICS_NAMESPACE = "ContactCenter"
 WEBSOCKET_STAGE = "live"
@@ -25,7 +25,6 @@ LOG_LEVEL = "INFO"
 
 # Context keys (cdk.json or `cdk synth -c key=value`).
 CONTEXT_DEPENDENCIES_LAYER_DIR = "dependenciesLayerDir"
-CONTEXT_AUTH_DOMAIN_PREFIX = "authDomainPrefix"
 
 # Cognito groups; the backend reads them from `cognito:groups` as roles. The names equal
 # contactcenter.access.Role (tests/infra/test_stack.py checks), but infra does not import the layer.

@@ -17,6 +17,7 @@ from infra.constructs.identity import Identity
 from infra.constructs.schedules import Schedules
 from infra.constructs.socket_api import SocketApi
 from infra.constructs.streams import Streams
+from infra.settings import DeploySettings
 from infra.wiring import WIRING, Wiring
 
 
@@ -27,14 +28,15 @@ class ContactCenterStack(Stack):
         construct_id: str,
         *,
         dependencies_layer_dir: Path,
-        auth_domain_prefix: str | None = None,
+        settings: DeploySettings | None = None,
         wiring: Wiring = WIRING,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.wiring = wiring
+        self.settings = settings = settings or DeploySettings()
         self.data = data = Data(self, "Data", definition=wiring.table)
-        self.identity = identity = Identity(self, "Identity", domain_prefix=auth_domain_prefix)
+        self.identity = identity = Identity(self, "Identity", settings=settings)
         self.functions = functions = Functions(
             self,
             "Functions",
@@ -46,7 +48,13 @@ class ContactCenterStack(Stack):
         if wiring.token_trigger:
             identity.customize_tokens_with(functions[wiring.token_trigger])
         self.http_api = http_api = HttpApi(
-            self, "HttpApi", routes=wiring.http_routes, functions=functions, identity=identity
+            self,
+            "HttpApi",
+            routes=wiring.http_routes,
+            functions=functions,
+            identity=identity,
+            cors=wiring.cors,
+            allowed_origins=settings.allowed_origins,
         )
         self.socket_api = socket_api = SocketApi(self, "SocketApi", wiring=wiring, functions=functions)
         self.streams = streams = Streams(

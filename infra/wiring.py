@@ -100,6 +100,19 @@ class TableDefinition:
 
 
 @dataclass(frozen=True)
+class Cors:
+    """The HTTP API's CORS configuration, but for the allowed origins: those are a deploy-time setting
+    (infra/settings.py) and a flag of the local stack (`--allowed-origins`)."""
+
+    # What a browser client sends: the bearer token, JSON bodies, the idempotency key, the admin API's version.
+    allow_headers: tuple[str, ...] = ("authorization", "content-type", "idempotency-key", "if-match")
+    allow_methods: tuple[str, ...] = ("GET", "POST", "PUT", "PATCH", "DELETE")
+    expose_headers: tuple[str, ...] = ("retry-after",)
+    # Chromium caches a preflight for at most 2 hours whatever it is told, Firefox 24; 2 hours it is.
+    max_age_seconds: int = 7200
+
+
+@dataclass(frozen=True)
 class Wiring:
     functions: tuple[Function, ...]
     http_routes: tuple[HttpRoute, ...]
@@ -110,6 +123,7 @@ class Wiring:
     # The user pool's pre token generation trigger (event version V3_0, so it runs for client credentials too).
     token_trigger: str | None = None
     table: TableDefinition = field(default_factory=TableDefinition)
+    cors: Cors = field(default_factory=Cors)
 
     def function(self, name: str) -> Function:
         return next(f for f in self.functions if f.name == name)

@@ -40,6 +40,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--token-ttl", type=int, default=12 * 3600, help="lifetime of printed tokens (s)")
     parser.add_argument("--log-level", default="INFO")
     parser.add_argument(
+        "--allowed-origins",
+        default=None,
+        help="comma-separated browser origins the API answers CORS for (default: the console's dev servers)",
+    )
+    parser.add_argument(
         "--management-round-trip-ms",
         type=float,
         default=20.0,
@@ -78,6 +83,12 @@ def _unit_for_walkthrough(demo: ModuleType | None, agent: Any) -> str | None:
     return str(units[0]) if units else None
 
 
+def _origins(flag: str | None) -> dict[str, Any]:
+    if flag is None:
+        return {}
+    return {"allowed_origins": tuple(origin.strip() for origin in flag.split(",") if origin.strip())}
+
+
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
@@ -105,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             moto_port=arguments.moto_port,
             token_ttl_seconds=arguments.token_ttl,
             management_round_trip_seconds=arguments.management_round_trip_ms / 1000,
+            **_origins(arguments.allowed_origins),
         ),
         users=users,
         seed=seed,

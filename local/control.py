@@ -1,6 +1,6 @@
 """The local stack's own endpoints, all under /_local so they never collide with the product's routes.
 
-- GET  /_local/idp/.well-known/jwks.json and /openid-configuration: the local issuer's key set.
+- /_local/idp/...: the local issuer's OpenID Connect endpoints (local/oidc.py).
 - GET  /_local/users: the users tokens can be minted for.
 - POST /_local/tokens {"username", "expiresIn"?, "claims"?}: a fresh ID token for a user.
 - POST /_local/streams/drain {"timeout"?}: waits until the stream poller has delivered everything.
@@ -24,7 +24,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from local.apigw import iso_seconds
+from local.cors import CorsPolicy
 from local.issuer import LocalIssuer, UnknownUser
+from local.oidc import OidcEndpoints, OpenIdProvider
 from local.scheduler import ClockError, Scheduler
 
 ISSUER_PATH = "/_local/idp"
@@ -63,16 +65,18 @@ class LocalControl:
         poller: Drainable | None = None,
         scheduler: Scheduler | None = None,
         endpoints: Callable[[], dict[str, Any]] | None = None,
+        provider: OpenIdProvider | None = None,
+        cors: CorsPolicy | None = None,
     ) -> None:
         self._issuer = issuer
+        self._oidc = OidcEndpoints(provider or OpenIdProvider(issuer), base_path=ISSUER_PATH, cors=cors)
         self._poller = poller
         self._scheduler = scheduler
         self._endpoints = endpoints
 
     def routes(self) -> list[BaseRoute]:
         return [
-            Route(f"{ISSUER_PATH}/.well-known/jwks.json", self.jwks, methods=["GET"]),
-            Route(f"{ISSUER_PATH}/.well-known/openid-configuration", self.openid_configuration, methods=["GET"]),
+            *self._oidc.routes(),
             Route("/_local/users", self.users, methods=["GET"]),
             Route("/_local/tokens", self.tokens, methods=["POST"]),
             Route("/_local/streams/drain", self.drain, methods=["POST"]),
@@ -80,12 +84,6 @@ class LocalControl:
             Route("/_local/schedules/{name}/fire", self.fire, methods=["POST"]),
             Route("/_local/endpoints", self.endpoints, methods=["GET"]),
         ]
-
-    async def jwks(self, request: Request) -> Response:
-        return JSONResponse(self._issuer.jwks())
-
-    async def openid_configuration(self, request: Request) -> Response:
-        return JSONResponse(self._issuer.openid_configuration())
 
     async def users(self, request: Request) -> Response:
         return JSONResponse(

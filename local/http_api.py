@@ -28,6 +28,7 @@ from starlette.responses import Response
 
 from infra.wiring import HttpRoute
 from local.apigw import ACCOUNT_ID, epoch_millis, new_gateway_id, new_trace_id, request_time
+from local.cors import CorsPolicy, is_cors_header
 from local.jwt_authorizer import JwtAuthorizer, Unauthorized, render_claims
 from local.routes import RouteTable
 from local.runtime import FunctionError, FunctionTimeout, LambdaRuntime
@@ -208,14 +209,28 @@ class HttpApi:
         runtime: LambdaRuntime,
         authorizer: JwtAuthorizer,
         api_id: str,
+        cors: CorsPolicy | None = None,
     ) -> None:
         self._table = RouteTable((route.method, route.path, route) for route in routes)
         self._runtime = runtime
         self._authorizer = authorizer
         self.api_id = api_id
+        self._cors = cors
 
     async def handle(self, request: Request) -> Response:
         request_id = new_gateway_id()
+        if self._cors is None:
+            return await self._route(request, request_id)
+        if request.method == "OPTIONS":  # a preflight: answered here, before routes and authorizers
+            headers = {"apigw-requestid": request_id, **self._cors.preflight_headers(request.headers)}
+            return Response(status_code=204, headers=headers)
+        response = await self._route(request, request_id)
+        for name in [name for name in response.headers if is_cors_header(name)]:
+            del response.headers[name]  # API Gateway ignores the integration's CORS headers
+        response.headers.update(self._cors.response_headers(request.headers))
+        return response
+
+    async def _route(self, request: Request, request_id: str) -> Response:
         now_ms = epoch_millis()
         raw_path = request.scope.get("raw_path", b"").decode("latin-1") or request.url.path
         match = self._table.match(request.method, raw_path)

@@ -1,8 +1,8 @@
 """A local identity provider that issues tokens shaped like Cognito user pool ID tokens.
 
 The RSA key is made at start and lives only in memory; the key set is served at
-`{issuer}/.well-known/jwks.json` (and the discovery document beside it) by the gateway, so handlers and
-the gateway's JWT authorizer verify tokens exactly as they verify Cognito's.
+`{issuer}/.well-known/jwks.json` (and the discovery document and OAuth endpoints beside it, local/oidc.py)
+by the gateway, so handlers and the gateway's JWT authorizer verify tokens exactly as they verify Cognito's.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class LocalUser:
     roles: tuple[str, ...]  # Cognito groups
     display_name: str = ""
     email: str = ""
+    enabled: bool = True
 
 
 def local_user_from(demo_user: Any) -> LocalUser:
@@ -42,6 +43,7 @@ def local_user_from(demo_user: Any) -> LocalUser:
         roles=tuple(str(role) for role in demo_user.roles),
         display_name=str(display_name),
         email=str(email),
+        enabled=bool(getattr(demo_user, "enabled", True)),
     )
 
 
@@ -81,15 +83,6 @@ class LocalIssuer:
             "use": "sig",
         }
         return {"keys": [key]}
-
-    def openid_configuration(self) -> dict[str, Any]:
-        return {
-            "issuer": self.issuer,
-            "jwks_uri": self.jwks_url,
-            "id_token_signing_alg_values_supported": ["RS256"],
-            "subject_types_supported": ["public"],
-            "response_types_supported": ["code", "token"],
-        }
 
     @property
     def users(self) -> tuple[LocalUser, ...]:
@@ -154,3 +147,14 @@ class LocalIssuer:
     def sign(self, payload: Mapping[str, Any]) -> str:
         # Cognito's header carries only kid and alg.
         return jwt.encode(dict(payload), self._key, algorithm="RS256", headers={"kid": self.key_id, "typ": None})
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """The claims of a token this issuer signed and that has not expired; raises jwt.PyJWTError."""
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            self._key.public_key(),
+            algorithms=["RS256"],
+            issuer=self.issuer,
+            options={"require": ["exp"], "verify_aud": False},
+        )
+        return claims

@@ -11,15 +11,18 @@ from typing import Any
 
 import boto3
 
+from contactcenter.store.identity_local import local_directory
 from infra import naming
 from infra.wiring import WIRING, Wiring
 from local.apigw import REGION, new_api_id
 from local.control import ISSUER_PATH, LocalControl
+from local.cors import CorsPolicy
 from local.gateway import Gateway
 from local.http_api import HttpApi
 from local.issuer import LocalIssuer, LocalUser
 from local.jwt_authorizer import JwtAuthorizer
 from local.moto_server import MotoServer
+from local.oidc import OpenIdProvider
 from local.resources import create_bucket, create_queue, create_table
 from local.runtime import LambdaRuntime
 from local.scheduler import Scheduler
@@ -27,6 +30,14 @@ from local.streams import PollerSettings, StreamPoller
 from local.websocket import WebSocketApi, WebSocketLimits
 
 logger = logging.getLogger("local.stack")
+
+
+DEFAULT_ALLOWED_ORIGINS = (
+    "http://localhost:5173",
+    "http://127.0.0.1:5173",
+    "http://localhost:4173",
+    "http://127.0.0.1:4173",
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,9 @@ class StackSettings:
     # (assumed 20 ms; docs/local-stack.md). 0 answers at once.
     management_round_trip_seconds: float = 0.020
     poller: PollerSettings = field(default_factory=PollerSettings)
+    # Browser origins the HTTP API and the issuer's endpoints answer CORS for (a deploy-time setting on
+    # AWS): the web console's dev and preview servers by default.
+    allowed_origins: tuple[str, ...] = DEFAULT_ALLOWED_ORIGINS
 
 
 class LocalStack:
@@ -64,6 +78,7 @@ class LocalStack:
         self.moto = MotoServer(host=self.settings.host, port=self.settings.moto_port)
         self.gateway: Gateway | None = None
         self.issuer: LocalIssuer | None = None
+        self.provider: OpenIdProvider | None = None
         self.runtime: LambdaRuntime | None = None
         self.poller: StreamPoller | None = None
         self.scheduler: Scheduler | None = None
@@ -87,6 +102,13 @@ class LocalStack:
         if self._seed is not None:
             self._seed(settings.table_name)
         self.runtime = runtime = LambdaRuntime(self.wiring)
+        trigger = self.wiring.token_trigger
+        self.provider = provider = OpenIdProvider(
+            issuer, token_trigger=(lambda event: runtime.invoke(trigger, event)) if trigger else None
+        )
+        # People and integrations the admin API creates can sign in: the directory tells the issuer.
+        local_directory().subscribe(provider.learn)
+        cors = CorsPolicy.of(settings.allowed_origins, self.wiring.cors)
         self.poller = StreamPoller.for_consumers(
             self.wiring.stream_consumers,
             invoker=runtime,
@@ -98,7 +120,9 @@ class LocalStack:
         self.scheduler = Scheduler(self.wiring.schedules, invoker=runtime)
         authorizer = JwtAuthorizer(issuer=issuer.issuer, audiences=(issuer.audience,), jwks=issuer.jwks)
         gateway.start(
-            http_api=HttpApi(self.wiring.http_routes, runtime=runtime, authorizer=authorizer, api_id=self.api_id),
+            http_api=HttpApi(
+                self.wiring.http_routes, runtime=runtime, authorizer=authorizer, api_id=self.api_id, cors=cors
+            ),
             websocket_api=WebSocketApi(
                 self.wiring.socket_routes,
                 runtime=runtime,
@@ -108,7 +132,12 @@ class LocalStack:
                 limits=settings.websocket_limits,
             ),
             local_routes=LocalControl(
-                issuer=issuer, poller=self.poller, scheduler=self.scheduler, endpoints=self.endpoints
+                issuer=issuer,
+                poller=self.poller,
+                scheduler=self.scheduler,
+                endpoints=self.endpoints,
+                provider=provider,
+                cors=cors,
             ).routes(),
         )
         self.poller.start()
@@ -139,6 +168,12 @@ class LocalStack:
             "issuer": self.issuer.issuer,
             "jwksUrl": self.issuer.jwks_url,
             "audience": self.issuer.audience,
+            # OpenID Connect for a browser app: discovery at {issuer}/.well-known/openid-configuration.
+            "clientId": self.issuer.audience,
+            "authorizationEndpoint": f"{self.issuer.issuer}/oauth2/authorize",
+            "tokenEndpoint": f"{self.issuer.issuer}/oauth2/token",
+            "logoutEndpoint": f"{self.issuer.issuer}/logout",
+            "allowedOrigins": list(self.settings.allowed_origins),
             "motoUrl": self.moto.endpoint_url,
             "region": REGION,
             "tableName": self.settings.table_name,

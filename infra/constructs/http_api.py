@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from aws_cdk import Duration
 from aws_cdk import aws_apigatewayv2 as apigwv2
 from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
@@ -14,7 +15,7 @@ from constructs import Construct
 from infra import naming
 from infra.constructs.access_logs import AccessLogSettings
 from infra.constructs.identity import Identity
-from infra.wiring import HttpRoute
+from infra.wiring import Cors, HttpRoute
 
 # A contact center's traffic is people clicking and integrations reporting work items; these limits
 # stop a runaway client long before DynamoDB on-demand or Lambda concurrency would.
@@ -48,6 +49,8 @@ class HttpApi(Construct):
         routes: tuple[HttpRoute, ...],
         functions: dict[str, lambda_.Function],
         identity: Identity,
+        cors: Cors,
+        allowed_origins: tuple[str, ...],
     ) -> None:
         super().__init__(scope, construct_id)
         authorizer = authorizers.HttpJwtAuthorizer(
@@ -63,6 +66,7 @@ class HttpApi(Construct):
             description="Agent state, attendance, supervision and reports",
             create_default_stage=False,
             default_authorizer=authorizer,
+            cors_preflight=_cors_preflight(cors, allowed_origins),
         )
         self.access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.ONE_MONTH)
         self.stage = apigwv2.HttpStage(
@@ -101,3 +105,17 @@ class HttpApi(Construct):
                 authorizer=authorizer,
             )
         self.url = self.api.api_endpoint
+
+
+def _cors_preflight(cors: Cors, allowed_origins: tuple[str, ...]) -> apigwv2.CorsPreflightOptions | None:
+    """API Gateway answers preflights itself (no route, no authorizer) and adds the allowed origin to
+    every response; without allowed origins (the deploy setting `allowedOrigins`) browsers are refused."""
+    if not allowed_origins:
+        return None
+    return apigwv2.CorsPreflightOptions(
+        allow_origins=list(allowed_origins),
+        allow_methods=[apigwv2.CorsHttpMethod[method] for method in cors.allow_methods],
+        allow_headers=list(cors.allow_headers),
+        expose_headers=list(cors.expose_headers),
+        max_age=Duration.seconds(cors.max_age_seconds),
+    )

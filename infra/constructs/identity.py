@@ -9,6 +9,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra import naming
+from infra.settings import DeploySettings
 
 # Every user pool operation the identity directory calls (layers/common/python/contactcenter/store/
 # identity_cognito.py): people are users, integrations app clients. tests/infra checks the two agree.
@@ -35,7 +36,7 @@ class Identity(Construct):
     """Exposes `issuer` and `jwks_url` (what both API authorizers verify against) and the client ids
     that are valid token audiences."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, domain_prefix: str | None = None) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, settings: DeploySettings) -> None:
         super().__init__(scope, construct_id)
         self.user_pool = cognito.UserPool(
             self,
@@ -107,7 +108,8 @@ class Identity(Construct):
         self.domain = self.user_pool.add_domain(
             "Domain",
             cognito_domain=cognito.CognitoDomainOptions(
-                domain_prefix=domain_prefix or Fn.join("-", [naming.SERVICE_NAME, Fn.ref("AWS::AccountId")])
+                domain_prefix=settings.auth_domain_prefix
+                or Fn.join("-", [naming.SERVICE_NAME, settings.stage, Fn.ref("AWS::AccountId")])
             ),
         )
         self.integration_client = self.user_pool.add_client(

@@ -25,6 +25,17 @@ from infra.app import cdk_json_context, compose
 from infra.constructs.nag import logical_id
 from tests.infra.cfn import only, referenced, statements
 
+DEPLOY_CONTEXT = {
+    "stage": "prod",
+    "allowedOrigins": "https://console.example.com",
+    "callbackUrls": "https://console.example.com/callback",
+    "logoutUrls": "https://console.example.com/",
+    "mfa": "optional",
+    "sesEmail": "no-reply@example.com",
+    "alarmEmail": "oncall@example.com",
+    "operatorEmail": "operator@example.com",
+}
+
 
 @dataclass(frozen=True)
 class Synthesis:
@@ -96,6 +107,8 @@ def _synthesize(root: Path, summary_file: Path) -> None:
         # The same feature flags `cdk synth` reads from cdk.json, so tests see what deploys.
         **cdk_json_context(),
         naming.CONTEXT_DEPENDENCIES_LAYER_DIR: str(layer),
+        # A production-like choice of every deploy setting (infra/settings.py), so each is synthesized.
+        **DEPLOY_CONTEXT,
         # What the CDK CLI sets: resources name their asset directory in their metadata.
         "aws:cdk:enable-asset-metadata": True,
     }

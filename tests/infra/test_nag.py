@@ -10,8 +10,9 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk import aws_sqs as sqs
 
+from infra import naming
 from infra.app import add_checks
-from tests.infra.conftest import Synthesis
+from tests.infra.conftest import DEPLOY_CONTEXT, Synthesis
 
 ACKNOWLEDGED = "aws:cdk:acknowledged-rules"
 
@@ -45,7 +46,9 @@ def test_the_checks_fail_synthesis_on_a_finding(tmp_path: Path) -> None:
 
 
 def test_every_acknowledgement_gives_a_reason(synthesis: Synthesis) -> None:
-    metadata = json.loads((synthesis.outdir / "ContactCenterPresence.metadata.json").read_text())
+    metadata = json.loads(
+        (synthesis.outdir / f"{naming.STACK_NAME}-{DEPLOY_CONTEXT['stage']}.metadata.json").read_text()
+    )
     acknowledgements = {
         rule: reason
         for entries in metadata.values()
