@@ -33,6 +33,11 @@ page of a thousand people came back after the functions' 5-second read timeout. 
 already in DynamoDB's wire form when moto hands it over, so it is now written as the model walk would
 write it (strings as strings, binaries base64-encoded, maps and lists member by member, absent members
 left out) without the walk.
+
+moto accepts what DynamoDB refuses with a ValidationException: keys over 2,048 bytes (partition) or 1,024
+bytes (sort) in a read, an update or a delete (moto checks them only on PutItem), and numbers of more than
+38 significant digits. `apply_limits` refuses them as DynamoDB does, for every request, so that tests and
+the local stack see what AWS would answer; the handler tests' moto applies it too.
 """
 
 from __future__ import annotations
@@ -52,7 +57,10 @@ import moto
 import moto.dynamodb.models as dynamodb_models
 import moto.dynamodb.models.dynamo_type as dynamo_types
 from moto.core.serialize import BaseJSONSerializer
+from moto.dynamodb.exceptions import HashKeyTooLong, MockValidationException, RangeKeyTooLong
+from moto.dynamodb.limits import HASH_KEY_MAX_LENGTH, RANGE_KEY_MAX_LENGTH
 from moto.dynamodb.models import DynamoDBBackend, DynamoType, Item, Table
+from moto.dynamodb.responses import DynamoHandler
 
 logger = logging.getLogger("local.moto")
 
@@ -256,6 +264,7 @@ def _serialize_type_structure(self: BaseJSONSerializer, serialized: Any, value: 
 
 def apply() -> bool:
     """Applies the corrections once; False (and a warning) for a moto they were not written for."""
+    apply_limits()
     if getattr(DynamoDBBackend.transact_write_items, "_local_stack_patch", False):
         return True
     if moto.__version__ != PATCHED_VERSION:
@@ -277,3 +286,146 @@ def apply() -> bool:
     for name in _SERIALIZED_WRITES:
         setattr(DynamoDBBackend, name, _serialized(getattr(DynamoDBBackend, name)))
     return True
+
+
+# --- DynamoDB's limits on what a request may carry ------------------------------------------------------
+
+_NUMBER_DIGITS_MAX = 38
+_LIMITED_ACTIONS = (
+    "put_item",
+    "get_item",
+    "delete_item",
+    "update_item",
+    "query",
+    "scan",
+    "batch_get_item",
+    "batch_write_item",
+    "transact_get_items",
+    "transact_write_items",
+)
+# `name = :value`, `name < :value` ... and `name BETWEEN :low AND :high` in a key condition.
+_KEY_COMPARISON = re.compile(r"([#\w.]+)\s*(?:=|<=|>=|<|>|\bbetween\b)\s*(:\w+)(?:\s+and\s+(:\w+))?", re.IGNORECASE)
+_KEY_PREFIX = re.compile(r"begins_with\s*\(\s*([#\w.]+)\s*,\s*(:\w+)\s*\)", re.IGNORECASE)
+
+
+def _numbers(value: Any) -> Iterator[str]:
+    if isinstance(value, Mapping):
+        for member, part in value.items():
+            if member == "N" and isinstance(part, str):
+                yield part
+            elif member == "NS" and isinstance(part, list):
+                yield from (n for n in part if isinstance(n, str))
+            else:
+                yield from _numbers(part)
+    elif isinstance(value, list):
+        for part in value:
+            yield from _numbers(part)
+
+
+def _significant_digits(number: str) -> int:
+    mantissa = number.strip().lstrip("+-").lower().split("e", 1)[0].replace(".", "")
+    return len(mantissa.strip("0")) or 1
+
+
+def _check_numbers(request: Mapping[str, Any]) -> None:
+    for number in _numbers(request):
+        if _significant_digits(number) > _NUMBER_DIGITS_MAX:
+            raise MockValidationException("Attempting to store more than 38 significant digits in a Number")
+
+
+def _check_key(table: Table | None, key: Any) -> None:
+    if table is None or not isinstance(key, Mapping):
+        return
+    hash_value = key.get(table.hash_key_attr)
+    if isinstance(hash_value, Mapping) and DynamoType(dict(hash_value)).size() > HASH_KEY_MAX_LENGTH:
+        raise HashKeyTooLong
+    range_value = key.get(table.range_key_attr) if table.range_key_attr else None
+    if isinstance(range_value, Mapping) and DynamoType(dict(range_value)).size() > RANGE_KEY_MAX_LENGTH:
+        raise RangeKeyTooLong
+
+
+def _table(backend: DynamoDBBackend, name: Any) -> Table | None:
+    return backend.tables.get(name) if isinstance(name, str) else None
+
+
+def _key_condition_values(request: Mapping[str, Any], table: Table) -> Iterator[tuple[bool, Any]]:
+    """(is the partition key, value) for each value a query's key condition compares a key with."""
+    names: Mapping[str, str] = request.get("ExpressionAttributeNames") or {}
+    values: Mapping[str, Any] = request.get("ExpressionAttributeValues") or {}
+    partition_key = table.hash_key_attr
+    index_name = request.get("IndexName")
+    if index_name:
+        for index in [*table.global_indexes, *table.indexes]:
+            if index.name == index_name:
+                partition_key = next(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH")
+    expression = str(request.get("KeyConditionExpression") or "")
+    for pattern in (_KEY_COMPARISON, _KEY_PREFIX):
+        for match in pattern.finditer(expression):
+            attribute = names.get(match.group(1), match.group(1))
+            for placeholder in match.groups()[1:]:
+                if placeholder and placeholder in values:
+                    yield attribute == partition_key, values[placeholder]
+
+
+def _check_query(backend: DynamoDBBackend, request: Mapping[str, Any]) -> None:
+    table = _table(backend, request.get("TableName"))
+    if table is None:
+        return
+    for is_partition, value in _key_condition_values(request, table):
+        limit = HASH_KEY_MAX_LENGTH if is_partition else RANGE_KEY_MAX_LENGTH
+        if isinstance(value, Mapping) and DynamoType(dict(value)).size() > limit:
+            raise HashKeyTooLong if is_partition else RangeKeyTooLong
+    _check_key(table, request.get("ExclusiveStartKey"))
+
+
+def _check_batch_keys(backend: DynamoDBBackend, request: Mapping[str, Any]) -> None:
+    for name, reads in (request.get("RequestItems") or {}).items():
+        for key in reads.get("Keys") or []:
+            _check_key(_table(backend, name), key)
+
+
+def _check_transaction_keys(backend: DynamoDBBackend, request: Mapping[str, Any]) -> None:
+    for entry in request.get("TransactItems") or []:
+        for operation in entry.values():
+            if isinstance(operation, Mapping) and "Key" in operation:
+                _check_key(_table(backend, operation.get("TableName")), operation["Key"])
+
+
+def _check_single_key(backend: DynamoDBBackend, request: Mapping[str, Any]) -> None:
+    _check_key(_table(backend, request.get("TableName")), request.get("Key"))
+
+
+_KEY_CHECKS = {
+    "get_item": _check_single_key,
+    "delete_item": _check_single_key,
+    "update_item": _check_single_key,
+    "query": _check_query,
+    "batch_get_item": _check_batch_keys,
+    "transact_get_items": _check_transaction_keys,
+    "transact_write_items": _check_transaction_keys,
+}
+
+
+def _check_request(backend: DynamoDBBackend, action: str, request: Mapping[str, Any]) -> None:
+    _check_numbers(request)
+    check_keys = _KEY_CHECKS.get(action)
+    if check_keys is not None:
+        check_keys(backend, request)
+
+
+def _limited(action: str, method: Any) -> Any:
+    @functools.wraps(method)
+    def checked(self: DynamoHandler) -> Any:
+        _check_request(self.dynamodb_backend, action, getattr(self, "params", None) or {})
+        return method(self)
+
+    checked._local_stack_limits = True  # type: ignore[attr-defined]
+    return checked
+
+
+def apply_limits() -> None:
+    """DynamoDB's key-size and number-precision refusals (ValidationException), once per process."""
+    if getattr(DynamoHandler.get_item, "_local_stack_limits", False):
+        return
+    for action in _LIMITED_ACTIONS:
+        setattr(DynamoHandler, action, _limited(action, getattr(DynamoHandler, action)))

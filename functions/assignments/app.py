@@ -9,9 +9,11 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from contactcenter.agents import SEQUENCE_MAX
 from contactcenter.assignments import PAGE_MAX, TARGETS_MAX, AssignmentState, AssignmentType
 from contactcenter.edge.clock import utc_now
 from contactcenter.edge.http import build_resolver, current_principal, idempotency_key, serve
+from contactcenter.edge.parameters import Identifier
 from contactcenter.services import assignments as service
 
 logger = Logger(service="assignments")
@@ -43,7 +45,7 @@ class CreateRequest(BaseModel):
 class SaveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1)  # the version the agent opened: a stale one gets 409
+    version: int = Field(ge=1, le=SEQUENCE_MAX)  # the version the agent opened: a stale one gets 409
     confirmed: bool = False
     comments: str | None = None
 
@@ -72,7 +74,7 @@ def created(limit: LimitQuery = 25, cursor: CursorQuery = None) -> dict[str, Any
 
 @app.get("/assignments/<assignment_id>/progress")
 def progress(
-    assignment_id: str, *, type: TypeQuery = None, state: StateQuery = None, overdue: OverdueQuery = None
+    assignment_id: Identifier, *, type: TypeQuery = None, state: StateQuery = None, overdue: OverdueQuery = None
 ) -> dict[str, Any]:
     filters = service.Filters(type=type, state=state, overdue=overdue)
     return service.assignment_progress(current_principal(app), assignment_id, filters, now=utc_now())
@@ -80,7 +82,7 @@ def progress(
 
 @app.get("/agents/<agent_id>/assignments")
 def agent_assignments(
-    agent_id: str,
+    agent_id: Identifier,
     *,
     type: TypeQuery = None,
     state: StateQuery = None,
@@ -107,12 +109,12 @@ def my_assignments(
 
 
 @app.get("/me/assignments/<assignment_id>")
-def open_assignment(assignment_id: str) -> dict[str, Any]:
+def open_assignment(assignment_id: Identifier) -> dict[str, Any]:
     return service.open_assignment(current_principal(app), assignment_id, now=utc_now())
 
 
 @app.post("/me/assignments/<assignment_id>/save")
-def save(assignment_id: str, request: SaveRequest) -> dict[str, Any]:
+def save(assignment_id: Identifier, request: SaveRequest) -> dict[str, Any]:
     return service.save_assignment(
         current_principal(app),
         assignment_id,
@@ -124,7 +126,7 @@ def save(assignment_id: str, request: SaveRequest) -> dict[str, Any]:
 
 
 @app.post("/me/assignments/<assignment_id>/close")
-def close(assignment_id: str) -> dict[str, Any]:
+def close(assignment_id: Identifier) -> dict[str, Any]:
     return service.close_assignment(current_principal(app), assignment_id, now=utc_now())
 
 

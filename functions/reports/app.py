@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contactcenter.edge.clock import utc_now
 from contactcenter.edge.http import build_resolver, current_principal, idempotency_key, serve
+from contactcenter.edge.parameters import Identifier
 from contactcenter.services import reports as service
 
 logger = Logger(service="reports")
@@ -54,7 +55,7 @@ def request_report(request: ReportRequest) -> tuple[dict[str, Any], int]:
 
 
 @app.get("/reports/jobs/<job_id>")
-def report_job(job_id: str) -> dict[str, Any]:
+def report_job(job_id: Identifier) -> dict[str, Any]:
     return service.job_status(current_principal(app), job_id)
 
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from contactcenter.agents import Actor, ActorKind
 from contactcenter.edge.clock import utc_now
 from contactcenter.edge.http import build_resolver, current_principal, idempotency_key, serve
-from contactcenter.edge.parameters import Identifier, StatusRequest
+from contactcenter.edge.parameters import Identifier, SequenceBefore, StatusRequest
 from contactcenter.organization import Channel
 from contactcenter.services.agent_changes import change_agent, current_state
 from contactcenter.services.agent_reads import history, routable_agents
@@ -123,7 +123,7 @@ def my_work_event(item_id: Identifier, event: WorkEvent) -> dict[str, Any]:
 @app.get("/me/history")
 def my_history(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: SequenceBefore = None,
 ) -> dict[str, Any]:
     principal = current_principal(app)
     return history(principal.organization_id, principal.user_id, limit=limit, before=before)

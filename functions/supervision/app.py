@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contactcenter.edge.clock import utc_now
 from contactcenter.edge.http import build_resolver, current_principal, idempotency_key, serve
-from contactcenter.edge.parameters import Identifier, StatusRequest
+from contactcenter.edge.parameters import Identifier, SequenceAfter, StatusRequest
 from contactcenter.services import supervision
 from contactcenter.status import (
     Action,
@@ -129,7 +129,7 @@ def send_message(agent_id: Identifier, request: Message) -> dict[str, Any]:
 @app.get("/agents/<agent_id>/changes")
 def missed_changes(
     agent_id: Identifier,
-    after: Annotated[int, Query(ge=0)],
+    after: SequenceAfter,
     limit: Annotated[int, Query(ge=1, le=500)] = 500,
 ) -> dict[str, Any]:
     return supervision.missed_changes(current_principal(app), agent_id, after=after, limit=limit)

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from contactcenter.agents import SEQUENCE_MAX
 from contactcenter.edge.clock import utc_now
 from contactcenter.edge.principal import principal_from_socket_event
 from contactcenter.errors import DomainError
@@ -67,7 +68,7 @@ class CatchUpMessage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: Literal["catchup"]
-    since: dict[Identifier, Annotated[int, Field(ge=0)]] = Field(max_length=200)
+    since: dict[Identifier, Annotated[int, Field(ge=0, le=SEQUENCE_MAX)]] = Field(max_length=200)
     request_id: str | None = Field(default=None, alias="requestId", max_length=64)
 
 

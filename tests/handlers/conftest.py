@@ -11,6 +11,7 @@ from moto import mock_aws
 from contactcenter.environment import environment
 from contactcenter.store import agents, clients, organizations
 from infra.wiring import WIRING
+from local import moto_patches
 from local.resources import create_table
 from tests.support import organizations as test_organizations
 from tests.support.aws import RequestCounter
@@ -39,6 +40,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     from contactcenter.edge.http import route_permissions
 
     route_permissions.cache_clear()
+    moto_patches.apply_limits()  # moto refuses what DynamoDB refuses (key sizes, number precision)
     with mock_aws():
         create_table(boto3.client("dynamodb"), TABLE, WIRING.table)
         yield

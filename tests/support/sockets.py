@@ -13,8 +13,13 @@ class _Status:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+# API Gateway's limit on one WebSocket message: a post carrying more is refused with 413.
+MESSAGE_BYTES_MAX = 128 * 1024
+
+
 class ManagementApiTap:
-    """Records every post; answers 410 for connections marked gone and 500 for ones marked broken."""
+    """Records every post; answers 410 for connections marked gone and 500 for ones marked broken, and 413
+    for a message over 128 KB, as API Gateway does."""
 
     def __init__(self, client: Any) -> None:
         self.posts: list[tuple[str, dict[str, Any]]] = []
@@ -30,6 +35,8 @@ class ManagementApiTap:
             return _Status(410), {"Error": {"Code": "GoneException", "Message": "gone"}}
         if connection_id in self.broken:
             return _Status(500), {"Error": {"Code": "InternalServerError", "Message": "broken"}}
+        if len(params["body"]) > MESSAGE_BYTES_MAX:
+            return _Status(413), {"Error": {"Code": "PayloadTooLargeException", "Message": "Message too long"}}
         self.posts.append((connection_id, json.loads(params["body"])))
         return None
 

@@ -9,6 +9,10 @@ from enum import StrEnum
 from contactcenter.organization import Channel, OrganizationSettings
 from contactcenter.statuses import CLOCKED_IN, Platform, Status
 
+# The largest history sequence number (and version) a client may name: 2^53 - 1, what a browser's JSON
+# numbers hold exactly, and far within DynamoDB's 38 digits (a larger one was a 500 where AWS refused it).
+SEQUENCE_MAX = 2**53 - 1
+
 
 class ActorKind(StrEnum):
     AGENT = "agent"

@@ -49,6 +49,7 @@ SAVE_OUTCOMES: Mapping[tuple[bool, bool], AssignmentState] = {
 }
 
 # Sizes in characters; they keep an agent's copies small enough that one query reads them all.
+DUE_YEAR_MAX = 9000  # far from the end of the calendar, so no arithmetic on a due date overflows
 TITLE_MAX = 200
 INSTRUCTIONS_MAX = 4000
 CONFIRMATION_MAX = 500
@@ -142,6 +143,17 @@ class AgentAssignment:
         return self.due_at is not None and self.due_at < now and not self.read_only
 
 
+def _in_utc(due_at: datetime) -> datetime:
+    """The due moment in UTC; 9999-12-31T23:59-01:00 is a moment no date can hold (it would overflow)."""
+    try:
+        in_utc = due_at.astimezone(UTC)
+    except OverflowError as error:
+        raise Invalid("dueAt is beyond the dates this service keeps", field="dueAt", rule="out_of_range") from error
+    if in_utc.year > DUE_YEAR_MAX:
+        raise Invalid(f"dueAt must be before the year {DUE_YEAR_MAX + 1}", field="dueAt", rule="out_of_range")
+    return in_utc
+
+
 def _text(value: str | None, *, field: str, limit: int, required: bool) -> str | None:
     if value is None or not value.strip():
         if required:
@@ -181,6 +193,7 @@ def new_assignment(
     if due_at is not None:
         if due_at.tzinfo is None:
             raise Invalid("dueAt needs a time zone", field="dueAt", rule="timezone_required")
+        due_at = _in_utc(due_at)
         if due_at < now:
             raise Invalid("dueAt is in the past", field="dueAt", rule="in_the_past")
     return Assignment(
@@ -194,7 +207,7 @@ def new_assignment(
             confirmation_statement, field="confirmationStatement", limit=CONFIRMATION_MAX, required=False
         ),
         comments_allowed=comments_allowed,
-        due_at=due_at.astimezone(UTC) if due_at else None,  # times are stored in UTC
+        due_at=due_at,  # times are stored in UTC
         created_by=created_by,
         created_at=now,
     )

@@ -62,6 +62,31 @@ def validation_response(error: RequestValidationError) -> Response[str]:
     return Response(status_code=422, content_type=content_types.APPLICATION_JSON, body=json.dumps(body))
 
 
+# DynamoDB keeps documents at most 32 levels deep; no request body of this API needs more, and Python's
+# parser gives up (RecursionError, a 500) on bodies nested a few thousand levels deep.
+JSON_DEPTH_MAX = 32
+
+
+def read_json_body(text: str) -> Any:
+    """The routes' JSON parser: a body nested deeper than JSON_DEPTH_MAX is refused (422) naming the rule."""
+    too_deep = Invalid(f"the body is nested deeper than {JSON_DEPTH_MAX} levels", field="body", rule="json_too_deep")
+    try:
+        value = json.loads(text)
+    except RecursionError as error:
+        raise too_deep from error
+    level: list[Any] = [value] if isinstance(value, dict | list) else []
+    for _ in range(JSON_DEPTH_MAX):
+        level = [
+            part
+            for container in level
+            for part in (container.values() if isinstance(container, dict) else container)
+            if isinstance(part, dict | list)
+        ]
+        if not level:
+            return value
+    raise too_deep
+
+
 class FunctionResolver(APIGatewayHttpResolver):
     """Powertools' HTTP resolver, holding the event it resolves on itself. Powertools keeps it on a class
     attribute (`BaseRouter.current_event`) that every resolver in the process shares: right in Lambda (a
@@ -80,7 +105,7 @@ class FunctionResolver(APIGatewayHttpResolver):
         self._event = event
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-        self._event = APIGatewayProxyEventV2(dict(event))
+        self._event = APIGatewayProxyEventV2(dict(event), json_deserializer=read_json_body)
         try:
             return super().resolve(event, context)
         finally:

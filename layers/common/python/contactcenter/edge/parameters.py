@@ -6,11 +6,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-# An agent, queue, work item or session id in a path.
+from contactcenter.agents import SEQUENCE_MAX
+
+# An agent, queue, work item, session, assignment or report job id in a path.
 Identifier = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.:@-]{1,128}$")]
+
+# A history sequence number a client holds (contactcenter.agents.SEQUENCE_MAX bounds it).
+SequenceAfter = Annotated[int, Query(ge=0, le=SEQUENCE_MAX)]
+SequenceBefore = Annotated[int | None, Query(ge=1, le=SEQUENCE_MAX)]
 
 
 class StatusRequest(BaseModel):

@@ -697,10 +697,12 @@ def _query_page(query: dict[str, Any], cursor: str | None, client: Any) -> tuple
         query["ExclusiveStartKey"] = start
     try:
         response = client.query(**query)
+    except Invalid as error:  # DynamoDB's ValidationException (store/items.refuse_validation_errors)
+        if start is None:
+            raise
+        # A cursor from another partition (unit, queue or organization) does not fit this query.
+        raise Invalid("the page cursor does not belong to this list", field="cursor", rule="bad_cursor") from error
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ValidationException":
-            # A cursor from another partition (unit, queue or organization) does not fit this query.
-            raise Invalid("the page cursor does not belong to this list", field="cursor", rule="bad_cursor") from error
         raise translate(error, conflict_message="") from error
     return [from_item(item) for item in response.get("Items", [])], _cursor_out(response.get("LastEvaluatedKey"))
 

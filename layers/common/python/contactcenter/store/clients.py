@@ -29,7 +29,11 @@ def _client(service: str, **options: Any) -> Any:
 
 @cache
 def dynamodb() -> Any:
-    return _client("dynamodb")
+    from contactcenter.store.items import refuse_validation_errors
+
+    client = _client("dynamodb")
+    client.meta.events.register("after-call.dynamodb", refuse_validation_errors)
+    return client
 
 
 @cache

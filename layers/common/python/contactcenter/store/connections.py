@@ -9,7 +9,6 @@ Gateway would have closed the connection anyway.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from contactcenter import pushes
 from contactcenter.environment import environment
 from contactcenter.store import clients
 from contactcenter.store.items import from_item, to_item
@@ -188,7 +188,7 @@ class ConnectionGone(Exception):
 def post(connection_id: str, message: dict[str, Any], *, endpoint_url: str | None = None) -> None:
     """Send one message to one connection; raises ConnectionGone on 410."""
     client = clients.connections(endpoint_url or environment().require_websocket_endpoint())
-    data = json.dumps(message, separators=(",", ":"), default=str).encode()
+    data = pushes.encoded(message)  # a message over API Gateway's 128 KB goes as a short refetch notice
     try:
         client.post_to_connection(ConnectionId=connection_id, Data=data)
     except ClientError as error:

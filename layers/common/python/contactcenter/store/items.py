@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import cache
@@ -10,7 +11,9 @@ from typing import Any
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as AwsConnectionError
 
-from contactcenter.errors import Conflict, Retryable
+from contactcenter.errors import Conflict, Invalid, Retryable
+
+logger = logging.getLogger(__name__)
 
 _RETRYABLE_CODES = frozenset(
     {
@@ -74,11 +77,29 @@ def _native(value: Any) -> Any:
     return value
 
 
+def beyond_limits() -> Invalid:
+    """The domain error for DynamoDB's ValidationException: a value the database cannot hold (a key over
+    its size, a number over 38 digits, an item over 400 KB). The edge bounds every input so this should
+    not happen; if something slips through, the caller gets a 422, not a 500."""
+    return Invalid("a value is beyond what the database can hold", rule="beyond_database_limits")
+
+
+def refuse_validation_errors(parsed: Mapping[str, Any], **_: Any) -> None:
+    """botocore's `after-call` hook on the DynamoDB client (store/clients.py): every request's
+    ValidationException becomes `beyond_limits()` before a ClientError is raised, for reads and writes
+    alike, so no store function can let one through."""
+    if parsed.get("Error", {}).get("Code") == "ValidationException":
+        logger.warning("DynamoDB refused a request", extra={"error": parsed["Error"].get("Message")})
+        raise beyond_limits()
+
+
 def translate(error: ClientError, *, conflict_message: str) -> Exception:
     """AWS error -> domain error, so nothing above the store sees botocore."""
     code = error.response.get("Error", {}).get("Code", "")
     if code == "TransactionCanceledException":
         reasons = {reason.get("Code") for reason in error.response.get("CancellationReasons", [])}
+        if "ValidationError" in reasons:
+            return beyond_limits()
         if "ConditionalCheckFailed" not in reasons and reasons & _RETRYABLE_CANCELLATIONS:
             rule = (
                 "transaction_conflict" if reasons & _RETRYABLE_CANCELLATIONS == {"TransactionConflict"} else "throttled"
