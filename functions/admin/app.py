@@ -40,6 +40,7 @@ from contactcenter.administration import (
 from contactcenter.edge.clock import utc_now
 from contactcenter.edge.http import build_resolver, current_principal, serve
 from contactcenter.organization import Channel, Queue, QueueKind, Reason, Unit, UserGroup, WrapUpMode
+from contactcenter.people import EMPLOYEE_NUMBER
 from contactcenter.services import administration
 from contactcenter.statuses import Platform
 
@@ -58,6 +59,7 @@ RoleName = Annotated[str, Path(pattern=_ROLE)]
 IfMatch = Annotated[str, Header(pattern=r'^(W/)?"?[0-9]{1,10}"?$', description="The version read")]
 Name = Annotated[str, Field(min_length=1, max_length=120)]
 Ids = Annotated[list[Annotated[str, Field(pattern=_ID)]], Field(max_length=200)]
+EmployeeNumber = Annotated[str, Field(pattern=EMPLOYEE_NUMBER, description="Payroll's number for the person")]
 
 
 class _Body(BaseModel):
@@ -154,6 +156,7 @@ class PersonCreate(_Body):
     supervised_units: Ids = Field(default_factory=list, alias="supervisedUnits")
     groups: Ids = Field(default_factory=list)
     queues: Ids = Field(default_factory=list)
+    employee_number: EmployeeNumber | None = Field(default=None, alias="employeeNumber")
 
 
 class PersonPatch(_Body):
@@ -163,10 +166,18 @@ class PersonPatch(_Body):
     supervised_units: Ids | None = Field(default=None, alias="supervisedUnits")
     groups: Ids | None = None
     queues: Ids | None = None
+    # null removes the number; leaving the field out keeps it.
+    employee_number: EmployeeNumber | None = Field(default=None, alias="employeeNumber")
 
 
 class IntegrationCreate(_Body):
     name: str = Field(pattern=r"^[A-Za-z0-9 _.-]{1,64}$")
+
+
+def _employee_number(body: PersonPatch) -> str | None:
+    if "employee_number" not in body.model_fields_set:
+        return None  # unchanged
+    return body.employee_number or ""  # "" removes it
 
 
 def _version(if_match: str) -> int:
@@ -326,6 +337,7 @@ def create_person(body: PersonCreate) -> tuple[dict[str, Any], int]:
         supervised_units=frozenset(body.supervised_units),
         groups=tuple(body.groups),
         queues=tuple(body.queues),
+        employee_number=body.employee_number,
     )
     person = administration.create_person(principal.organization_id, draft, actor_id=principal.user_id, now=utc_now())
     return person, 201
@@ -346,6 +358,7 @@ def update_person(user_id: PersonId, body: PersonPatch, if_match: IfMatch) -> di
         supervised_units=_optional_set(body.supervised_units),
         groups=_optional_tuple(body.groups),
         queues=_optional_tuple(body.queues),
+        employee_number=_employee_number(body),
     )
     return administration.update_person(
         principal.organization_id,

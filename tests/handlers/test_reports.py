@@ -92,7 +92,12 @@ def _csv(content: bytes) -> list[dict[str, str]]:
 
 
 DAILY = "attendance/acme/daily/2026/03/29/"
-FILES = ["attendance.csv", "manifest.json", "sessions.csv", "supervisor-actions.csv"]
+TABLES = ["attendance", "sessions", "supervisor-actions", "unavailable"]
+FILES = sorted(
+    ["README.txt", "manifest.json"]
+    + [f"{table}.csv" for table in TABLES]
+    + [f"parquet/{t}/{t}.parquet" for t in (table.replace("-", "_") for table in TABLES)]
+)
 
 
 # --- the hourly compilation ----------------------------------------------------------------------
@@ -121,7 +126,10 @@ def test_the_hourly_run_compiles_each_organization_whose_day_is_over(
         "available_seconds": str(5 * 3600 - 900),
         "unavailable_break_seconds": "900",
         "continued": "true",
-        "last_clock_out": "2026-03-29T06:00:00+02:00",
+        "last_clock_out": "2026-03-29T04:00:00Z",
+        "last_clock_out_local_date": "2026-03-29",
+        "last_clock_out_local_time": "06:00:00",
+        "clocked_hours": "5.00",
     }
     assert attendance["ben"]["unavailable_meeting_seconds"] == "3600"
     assert attendance["ben"]["clocked_seconds"] == str(8 * 3600)
@@ -132,11 +140,13 @@ def test_the_hourly_run_compiles_each_organization_whose_day_is_over(
     manifest = json.loads(_read(DAILY + "manifest.json"))
     assert manifest["period"]["seconds"] == 23 * 3600
     assert manifest["compiledAt"] == "2026-03-29T22:30:00.000+00:00"
-    assert {f["name"]: f["rows"] for f in manifest["files"]} == {
+    assert {f["name"]: f["rows"] for f in manifest["files"] if f["name"].endswith(".csv")} == {
         "attendance.csv": 2,
         "sessions.csv": 2,
         "supervisor-actions.csv": 1,
+        "unavailable.csv": 2,
     }
+    assert {f["name"] for f in manifest["files"]} == set(FILES) - {"manifest.json"}
     # Each organization's files hold its own agents only.
     globex_rows = _csv(_read("attendance/globex/daily/2026/03/29/attendance.csv"))
     assert [(row["agent_id"], row["open"]) for row in globex_rows] == [("cy", "true")]
@@ -277,13 +287,12 @@ def test_an_on_demand_report_runs_from_request_to_download(
     assert done["state"] == "done"
     assert done["progress"] == {"agentsDone": 4, "agentsTotal": 4, "percent": 100}
     files = {f["name"]: f for f in done["files"]}
-    assert sorted(files) == [
-        "attendance.csv",
-        "intervals.csv",
-        "manifest.json",
-        "sessions.csv",
-        "supervisor-actions.csv",
-    ]
+    tables = [*TABLES, "intervals"]
+    assert sorted(files) == sorted(
+        ["README.txt", "manifest.json"]
+        + [f"{table}.csv" for table in tables]
+        + [f"parquet/{t}/{t}.parquet" for t in (table.replace("-", "_") for table in tables)]
+    )
     assert all("X-Amz-Signature=" in f["url"] and "X-Amz-Expires=900" in f["url"] for f in files.values())
     downloaded = requests.get(files["attendance.csv"]["url"], timeout=5)
     assert downloaded.status_code == 200
@@ -449,9 +458,9 @@ def test_malformed_requests_get_422_naming_the_field(
     ("offsets", "extra", "expected"),
     [
         ((0, -1), {}, ("to", "period_order")),
-        ((-40, -1), {}, ("to", "period_too_long")),
+        ((-93, -1), {}, ("to", "period_too_long")),
         ((-8, -1), {"intervalMinutes": 15}, ("to", "period_too_long")),
-        ((-60, -50), {}, ("from", "period_too_old")),
+        ((-110, -100), {}, ("from", "period_too_old")),
         ((0, 2), {}, ("to", "period_in_future")),
         ((-1, -1), {"unitId": "west"}, ("unitId", "unknown_unit")),
     ],

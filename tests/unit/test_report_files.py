@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,11 +22,13 @@ from contactcenter.attendance import day_of
 from contactcenter.report_files import (
     FORMAT_VERSION,
     Compilation,
+    Labels,
     ManifestFacts,
     ReportFile,
     agent_report,
     compiled_at,
     manifest_file,
+    readme_file,
 )
 from tests.support.histories import golden_histories
 
@@ -33,19 +36,37 @@ GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "reports"
 ROME = ZoneInfo("Europe/Rome")
 REASONS = ("BREAK", "MEETING", "BACK_OFFICE", "OTHER")
 COMPILED = {
-    date(2026, 3, 29): datetime(2026, 3, 29, 22, 30, tzinfo=UTC),
-    date(2026, 10, 25): datetime(2026, 10, 25, 23, 30, tzinfo=UTC),
+    date(2026, 3, 28): datetime(2026, 3, 28, 23, 30, tzinfo=UTC),  # a session runs on past midnight
+    date(2026, 3, 29): datetime(2026, 3, 29, 22, 30, tzinfo=UTC),  # 23 hours
+    date(2026, 10, 25): datetime(2026, 10, 25, 23, 30, tzinfo=UTC),  # 25 hours
 }
+LABELS = Labels(
+    units={"north": "North Milan", "south": "=South"},  # a unit name a spreadsheet would run
+    people={"sam": "Sam Rossi", "sue": "Sue Bianchi"},
+    unavailable_reasons={"BREAK": "On a break", "MEETING": "In a meeting", "BACK_OFFICE": "Back-office work"},
+    clock_out_reasons={"END_OF_SHIFT": "End of shift", "SICK": "Sick"},
+)
+EMPLOYEE_NUMBERS = {"ana": "P-0042", "ben": "00017"}  # Cy has none
+HOME_UNITS = {"ana": "north", "ben": "south", "cy": "south"}
 
 
-def _daily(day: date, *, interval_minutes: int | None = None) -> dict[str, bytes]:
+def _histories() -> list:
+    return [
+        replace(h, employee_number=EMPLOYEE_NUMBERS.get(h.agent_id), unit_id=HOME_UNITS[h.agent_id])
+        for h in sorted(golden_histories(), key=lambda h: h.agent_id)
+    ]
+
+
+def _daily(day: date, *, interval_minutes: int | None = None, parquet: bool = False) -> dict[str, bytes]:
+    """The day's files; Parquet left out of the golden bytes (pyarrow's version is written into them)."""
     local = day_of(day, ROME)
-    compilation = Compilation(ROME, REASONS, interval_minutes=interval_minutes)
-    for history in sorted(golden_histories(), key=lambda h: h.agent_id):
-        compilation.add(agent_report(history, [local], ROME, interval_minutes=interval_minutes))
+    compilation = Compilation(ROME, REASONS, labels=LABELS, interval_minutes=interval_minutes, parquet=parquet)
+    for history in _histories():
+        compilation.add(agent_report(history, [local], ROME, labels=LABELS, interval_minutes=interval_minutes))
     files = compilation.files()
     kind, job = ("on_demand", "golden") if interval_minutes else ("daily", None)
     facts = ManifestFacts("acme", kind, day, day, local.start, local.end, "Europe/Rome", None, interval_minutes, job)
+    files.append(readme_file(facts, files))
     manifest = manifest_file(facts, files, compiled_at=COMPILED[day])
     return {f.name: f.content for f in [*files, manifest]}
 
@@ -88,15 +109,19 @@ def test_the_spring_day_has_23_hours_and_splits_the_night_shift_at_midnight() ->
     assert ana["clocked_seconds"] == str(5 * 3600)
     assert ana["continued"] == "true" and ana["open"] == "false"
     assert ana["first_clock_in"] == ""  # she clocked in the day before
-    assert ana["last_clock_out"] == "2026-03-29T06:00:00+02:00"
+    assert ana["last_clock_out"] == "2026-03-29T04:00:00Z"
+    assert (ana["last_clock_out_local_date"], ana["last_clock_out_local_time"]) == ("2026-03-29", "06:00:00")
+    assert (ana["clocked_hours"], ana["unavailable_break_hours"]) == ("5.00", "0.25")
+    assert (ana["employee_number"], ana["unit_id"], ana["unit_name"]) == ("P-0042", "north", "North Milan")
     assert ana["unavailable_break_seconds"] == str(15 * 60)
     sessions = [row for row in _rows(files["sessions.csv"]) if row["agent_id"] == "ana"]
-    assert [(s["clock_in"], s["start"], s["continued"]) for s in sessions] == [
-        ("2026-03-28T22:00:00+01:00", "2026-03-29T00:00:00+01:00", "true")
-    ]
+    assert [
+        (s["clock_in"], s["start"], s["start_local_date"], s["start_local_time"], s["continued"]) for s in sessions
+    ] == [("2026-03-28T21:00:00Z", "2026-03-28T23:00:00Z", "2026-03-29", "00:00:00", "true")]
     ben = attendance["ben"]
     assert ben["sessions"] == "2" and ben["open"] == "true"
-    assert ben["clock_out_reasons"] == "END_OF_SHIFT"
+    assert (ben["clock_out_reasons"], ben["clock_out_reason_labels"]) == ("END_OF_SHIFT", "End of shift")
+    assert ben["unit_name"] == "'=South"  # a name a spreadsheet would run, neutralized
 
 
 def test_the_autumn_day_has_25_hours() -> None:
@@ -109,9 +134,10 @@ def test_the_autumn_day_has_25_hours() -> None:
     # 00:00+02:00 -> 07:00+01:00 is eight hours.
     assert attendance["ben"]["clocked_seconds"] == str(8 * 3600)
     actions = _rows(files["supervisor-actions.csv"])
-    assert [(a["supervisor_id"], a["agent_id"], a["action"], a["reason"]) for a in actions] == [
-        ("sam", "ana", "clock_out", "END_OF_SHIFT")
-    ]
+    assert [
+        (a["supervisor_id"], a["supervisor_name"], a["agent_id"], a["action"], a["reason"], a["reason_label"])
+        for a in actions
+    ] == [("sam", "Sam Rossi", "ana", "clock_out", "END_OF_SHIFT", "End of shift")]
 
 
 def test_manifest_lists_each_file_with_rows_bytes_and_checksum() -> None:
@@ -131,7 +157,12 @@ def test_manifest_lists_each_file_with_rows_bytes_and_checksum() -> None:
         content = files[listed["name"]]
         assert listed["sha256"] == hashlib.sha256(content).hexdigest()
         assert listed["bytes"] == len(content)
-        assert listed["rows"] == content.count(b"\n") - 1
+        if listed["name"].endswith(".csv"):
+            assert listed["rows"] == content.count(b"\n") - 1
+            header = content.split(b"\n", 1)[0].decode().split(",")
+            assert [column["name"] for column in listed["columns"]] == header  # the data dictionary
+            assert all(set(column) == {"name", "type", "unit", "meaning"} for column in listed["columns"])
+    assert "README.txt" in {listed["name"] for listed in manifest["files"]}
 
 
 def test_free_text_that_a_spreadsheet_would_run_is_neutralized() -> None:

@@ -540,6 +540,7 @@ class PersonDraft:
     supervised_units: frozenset[str] = frozenset()
     groups: tuple[str, ...] = ()
     queues: tuple[str, ...] = ()
+    employee_number: str | None = None
 
     def person(self, organization_id: str, user_id: str) -> Person:
         return Person(
@@ -551,12 +552,13 @@ class PersonDraft:
             supervised_units=self.supervised_units,
             groups=_unique(self.groups),
             queues=_unique(self.queues),
+            employee_number=self.employee_number,
         )
 
 
 @dataclass(frozen=True)
 class PersonChanges:
-    """Fields left None stay as they are."""
+    """Fields left None stay as they are; an empty employee number removes it."""
 
     display_name: str | None = None
     roles: frozenset[str] | None = None
@@ -564,9 +566,10 @@ class PersonChanges:
     supervised_units: frozenset[str] | None = None
     groups: tuple[str, ...] | None = None
     queues: tuple[str, ...] | None = None
+    employee_number: str | None = None
 
     def apply(self, person: Person) -> Person:
-        return person.model_copy(
+        changed = person.model_copy(
             update=_present(
                 display_name=self.display_name,
                 roles=self.roles,
@@ -576,6 +579,10 @@ class PersonChanges:
                 queues=_unique(self.queues) if self.queues is not None else None,
             )
         )
+        if self.employee_number is None:
+            return changed
+        # Validated as a Person is (model_copy does not validate): payroll reads what is stored here.
+        return Person.model_validate(changed.model_dump() | {"employee_number": self.employee_number or None})
 
 
 def permissions_of(person: Person, settings: OrganizationSettings) -> frozenset[Permission]:
@@ -755,6 +762,7 @@ def person_view(record: PersonRecord) -> dict[str, Any]:
         "supervisedUnits": sorted(person.supervised_units),
         "groups": list(person.groups),
         "queues": list(person.queues),
+        "employeeNumber": person.employee_number,
         "retired": record.retired,
         "version": record.version,
     }

@@ -76,6 +76,8 @@ class AgentHistory:
     agent_id: str
     display_name: str
     entries: Sequence[Entry]
+    employee_number: str | None = None  # payroll's number for the person, when the organization set one
+    unit_id: str | None = None  # the person's first unit: the unit of rows no clock-in names
 
 
 @dataclass(frozen=True, slots=True)

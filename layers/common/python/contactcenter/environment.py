@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from functools import cache
 
+MAX_REPORT_LINK_SECONDS = 43_200
+
 
 class MissingSetting(RuntimeError):
     pass
@@ -24,6 +26,9 @@ class Environment:
     event_bus_name: str
     settings_cache_seconds: float
     connection_ttl_seconds: int  # API Gateway closes a WebSocket after 2 hours
+    # How long report download links work. A presigned link also stops working when the credentials
+    # that signed it expire (a Lambda's role session lasts hours), so 12 hours is the most it can promise.
+    report_link_seconds: int = 900
 
     def require_websocket_endpoint(self) -> str:
         if not self.websocket_endpoint:
@@ -56,4 +61,16 @@ def environment() -> Environment:
         event_bus_name=os.environ.get("EVENT_BUS_NAME", "default"),
         settings_cache_seconds=float(os.environ.get("SETTINGS_CACHE_SECONDS", "30")),
         connection_ttl_seconds=int(os.environ.get("CONNECTION_TTL_SECONDS", "7200")),
+        report_link_seconds=_seconds("REPORT_LINK_SECONDS", default=900, least=60, most=MAX_REPORT_LINK_SECONDS),
     )
+
+
+def _seconds(name: str, *, default: int, least: int, most: int) -> int:
+    text = os.environ.get(name) or str(default)
+    try:
+        value = int(text)
+    except ValueError:
+        raise MissingSetting(f"environment variable {name} must be a whole number of seconds, not {text!r}") from None
+    if not least <= value <= most:
+        raise MissingSetting(f"environment variable {name} must be between {least} and {most} seconds, not {value}")
+    return value

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,21 +32,29 @@ from contactcenter.attendance import (
     local_date,
     parse_date,
 )
+from contactcenter.environment import environment
 from contactcenter.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Retryable
 from contactcenter.intervals import checked_minutes
 from contactcenter.organization import OrganizationSettings
 from contactcenter.people import Person
 from contactcenter.report_files import (
     MANIFEST,
+    AgentFacts,
     AgentReport,
     Compilation,
+    Labels,
+    LoggedAction,
     ManifestFacts,
     ReportFile,
     agent_report,
     compiled_at,
     manifest_file,
+    month_days,
+    month_file,
+    readme_file,
 )
 from contactcenter.store import agents as agent_store
+from contactcenter.store import events
 from contactcenter.store import organizations as organization_store
 from contactcenter.store import reports as report_store
 from contactcenter.store import supervision as supervision_store
@@ -54,14 +63,16 @@ from contactcenter.store.reports import JobState, ReportJob
 
 logger = logging.getLogger(__name__)
 
-LINK_SECONDS = 900  # presigned links live a quarter of an hour: poll again for fresh ones
-MAX_JOB_DAYS = 31
+MONTHLY = "monthly"  # the monthly schedule's detail: {"report": "monthly"}
+REPORT_READY = "Report Ready"
+EVENT_SOURCE = "contactcenter.reports"
+MAX_JOB_DAYS = 92
 MAX_INTERVAL_DAYS = 7
 # Interval rows come to ~75 per agent and day at 15 minutes (~7.5 KB of CSV), held in memory until written:
 # 20,000 agent-days (10,000 agents for two days, a unit of 600 for a month) is ~150 MB.
 MAX_INTERVAL_AGENT_DAYS = 20_000
 MAX_LIST_DAYS = 92
-JOB_LOOKBACK_DAYS = 35  # older days are read from the daily files (history is read newest first)
+JOB_LOOKBACK_DAYS = 100  # older days are read from the daily files (history is read newest first)
 CATCH_UP_DAYS = 2  # a run also compiles the day before the last one if that one was missed
 COMPILE_RESERVE_MS = 120_000  # a scheduled run starts no compilation with less time than this left
 READ_WORKERS = 10  # concurrent history queries: botocore's connection pool holds 10 (clients are thread-safe)
@@ -81,20 +92,33 @@ def _compile(
     until: int | None = None,
     interval_minutes: int | None = None,
     progress: Callable[[int, int], None] | None = None,
-) -> list[ReportFile]:
-    """The report files for these agents and days, cut at `until` (epoch seconds) when given."""
+    everyone: Sequence[Person] | None = None,
+) -> Compilation:
+    """The compiled rows for these agents and days, cut at `until` (epoch seconds) when given; `everyone`
+    (the organization's people, supervisors included) names the supervisors."""
     zone = settings.zone
     end = days[-1].end if until is None else min(days[-1].end, until)
     start_at, end_at = datetime.fromtimestamp(days[0].start, UTC), datetime.fromtimestamp(end, UTC)
     organization_id = settings.organization_id
 
+    labels = labels_of(settings, everyone if everyone is not None else people)
+
     def one_agent(person: Person) -> AgentReport:
         entries = agent_store.history_between(organization_id, person.user_id, start=start_at, end=end_at)
-        history = AgentHistory(person.user_id, person.display_name, entries)
-        return agent_report(history, days, zone, until=until, interval_minutes=interval_minutes)
+        history = AgentHistory(
+            person.user_id,
+            person.display_name,
+            entries,
+            employee_number=person.employee_number,
+            unit_id=person.units[0] if person.units else None,
+        )
+        return agent_report(history, days, zone, labels=labels, until=until, interval_minutes=interval_minutes)
 
     compilation = Compilation(
-        zone, [reason.code for reason in settings.unavailable_reasons], interval_minutes=interval_minutes
+        zone,
+        [reason.code for reason in settings.unavailable_reasons],
+        labels=labels,
+        interval_minutes=interval_minutes,
     )
     step = max(1, len(people) // PROGRESS_STEPS)
     pool = ThreadPoolExecutor(max_workers=READ_WORKERS)
@@ -107,49 +131,59 @@ def _compile(
     finally:
         pool.shutdown(cancel_futures=True)  # after a failure, the agents not yet read are not read
     compilation.add_actions(_logged_actions(organization_id, people, days, end))
-    return compilation.files()
+    return compilation
+
+
+def labels_of(settings: OrganizationSettings, people: Sequence[Person]) -> Labels:
+    return Labels(
+        units={unit.unit_id: unit.name for unit in settings.units},
+        people={person.user_id: person.display_name for person in people},
+        unavailable_reasons={reason.code: reason.label for reason in settings.unavailable_reasons},
+        clock_out_reasons={reason.code: reason.label for reason in settings.clock_out_reasons},
+    )
 
 
 def _logged_actions(
     organization_id: str, people: Sequence[Person], days: Sequence[Day], end: int
-) -> list[SupervisorAction]:
+) -> list[LoggedAction]:
     """Monitoring sessions and messages, kept apart from agents' history (a `listen` is never pushed)."""
-    names = {person.user_id: person.display_name for person in people}
-    actions: list[SupervisorAction] = []
+    agents = {
+        person.user_id: AgentFacts(
+            person.user_id, person.display_name, person.employee_number, person.units[0] if person.units else None
+        )
+        for person in people
+    }
+    names = {user_id: agent.agent_name for user_id, agent in agents.items()}
+    actions: list[LoggedAction] = []
     for day in days:
         for row in supervision_store.actions_of_day(organization_id, day.date.isoformat()):
             at = int(datetime.fromisoformat(row["at"]).timestamp())
             if row["agentId"] not in names or not day.start <= at < min(day.end, end):
                 continue
-            actions.append(
-                SupervisorAction(
-                    date=day.date,
-                    at=at,
-                    supervisor_id=row["supervisorId"],
-                    agent_id=row["agentId"],
-                    agent_name=names[row["agentId"]],
-                    sequence=0,
-                    kind="supervision",
-                    action=row["action"],
-                    from_status="",
-                    to_status="",
-                    reason=row.get("reason") or None,
-                    note=row.get("detail") or None,
-                    detail=(),
-                )
+            action = SupervisorAction(
+                date=day.date,
+                at=at,
+                supervisor_id=row["supervisorId"],
+                agent_id=row["agentId"],
+                agent_name=names[row["agentId"]],
+                sequence=0,
+                kind="supervision",
+                action=row["action"],
+                from_status="",
+                to_status="",
+                reason=row.get("reason") or None,
+                note=row.get("detail") or None,
+                detail=(),
             )
+            actions.append(LoggedAction(action, agents[row["agentId"]]))
     return actions
 
 
-def _agents(organization_id: str, units: Sequence[str] | None) -> list[Person]:
+def _agents(people: Sequence[Person], units: Sequence[str] | None) -> list[Person]:
     """People who can clock in (they work in a unit), in the scope's units, by id."""
     wanted = set(units) if units is not None else None
     return sorted(
-        (
-            p
-            for p in organization_store.list_people(organization_id)
-            if p.units and (wanted is None or wanted & set(p.units))
-        ),
+        (p for p in people if p.units and (wanted is None or wanted & set(p.units))),
         key=lambda p: p.user_id,
     )
 
@@ -157,9 +191,38 @@ def _agents(organization_id: str, units: Sequence[str] | None) -> list[Person]:
 def _publish(
     prefix: str, facts: ManifestFacts, files: list[ReportFile], *, now: datetime
 ) -> list[report_store.StoredFile]:
+    files = [*files, readme_file(facts, files)]
     previous = report_store.read_object(prefix + MANIFEST)
-    manifest = manifest_file(facts, files, compiled_at=compiled_at(previous, files, now=now))
-    return report_store.publish(prefix, files, manifest)
+    when = compiled_at(previous, files, now=now)
+    manifest = manifest_file(facts, files, compiled_at=when)
+    stored = report_store.publish(prefix, files, manifest)
+    _announce(prefix, facts, stored, compiled=when)
+    return stored
+
+
+def _announce(
+    prefix: str, facts: ManifestFacts, stored: Sequence[report_store.StoredFile], *, compiled: datetime
+) -> None:
+    """The "Report Ready" event: finance's systems fetch the files when told, instead of polling."""
+    detail: dict[str, Any] = {
+        "organizationId": facts.organization_id,
+        "kind": facts.kind,
+        "period": {"from": facts.first.isoformat(), "to": facts.last.isoformat()},
+        "timeZone": facts.time_zone,
+        "bucket": report_store.bucket_name(),
+        "prefix": prefix,
+        "manifest": prefix + MANIFEST,
+        "files": [f.name for f in stored],
+        "compiledAt": compiled.astimezone(UTC).isoformat(timespec="milliseconds"),
+    }
+    if facts.job_id is not None:
+        detail["jobId"] = facts.job_id
+    try:
+        events.publish(REPORT_READY, detail, source=EVENT_SOURCE)
+    except _TRY_AGAIN:
+        # The files and their manifest are the record; the event is a notice. Logged, not retried: a
+        # retry would find the day compiled and never announce it either.
+        logger.warning("report ready event not published", extra={"prefix": prefix})
 
 
 # --- daily files ---------------------------------------------------------------------------------
@@ -169,9 +232,40 @@ def compile_day(organization_id: str, day: date, *, now: datetime) -> list[repor
     """Compile (or compile again) one organization's daily files; the same history gives the same bytes."""
     settings = organization_store.get_settings(organization_id)
     local = day_of(day, settings.zone)
-    files = _compile(settings, _agents(organization_id, None), [local])
+    everyone = organization_store.list_people(organization_id)
+    files = _compile(settings, _agents(everyone, None), [local], everyone=everyone).files()
     facts = ManifestFacts(organization_id, "daily", day, day, local.start, local.end, settings.time_zone, None)
     return _publish(report_store.daily_prefix(organization_id, day), facts, files, now=now)
+
+
+# --- monthly rollup ------------------------------------------------------------------------------
+
+
+def compile_month(organization_id: str, month: date, *, now: datetime) -> list[report_store.StoredFile]:
+    """Compile (or compile again) one organization's monthly rollup: each agent's month from history,
+    summed from the same per-day figures as the daily files."""
+    settings = organization_store.get_settings(organization_id)
+    first, last = month_days(month)
+    days = days_between(first, last, settings.zone)
+    everyone = organization_store.list_people(organization_id)
+    compilation = _compile(settings, _agents(everyone, None), days, everyone=everyone)
+    files = month_file(
+        compilation.days(),
+        first,
+        last,
+        [reason.code for reason in settings.unavailable_reasons],
+        compilation.labels,
+    )
+    facts = ManifestFacts(
+        organization_id, "monthly", first, last, days[0].start, days[-1].end, settings.time_zone, None
+    )
+    return _publish(report_store.monthly_prefix(organization_id, first), facts, files, now=now)
+
+
+def last_compilable_month(now: datetime, zone: ZoneInfo) -> date:
+    """The first day of the latest local month that has been over for the compile grace at `now`."""
+    following = last_compilable_day(now, zone) + timedelta(days=1)  # the first day not yet compilable
+    return (following.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
 @dataclass
@@ -196,39 +290,86 @@ def compile_due(now: datetime, *, time_left_ms: Callable[[], int] | None = None)
     for organization_id, time_zone in organization_store.list_organizations():
         last = last_compilable_day(now, ZoneInfo(time_zone))
         for day in (last - timedelta(days=back) for back in reversed(range(CATCH_UP_DAYS))):
-            if report_store.manifest_exists(report_store.daily_prefix(organization_id, day)):
-                run.skipped += 1
-                continue
-            label = (organization_id, day.isoformat())
-            if time_left_ms is not None and time_left_ms() < COMPILE_RESERVE_MS:
-                run.deferred.append(label)
-                continue
-            try:
-                compile_day(organization_id, day, now=now)
-            except _TRY_AGAIN:
-                run.deferred.append(label)
-                continue
-            except Exception:  # one organization's failure must not stop the others' payroll files
-                logger.exception("daily compilation failed", extra={"organizationId": organization_id})
-                run.failed.append(label)
-                continue
-            run.compiled.append(label)
+            _compile_missing(
+                run,
+                (organization_id, day.isoformat()),
+                report_store.daily_prefix(organization_id, day),
+                partial(compile_day, organization_id, day, now=now),
+                time_left_ms,
+            )
     return run
+
+
+def compile_due_months(now: datetime, *, time_left_ms: Callable[[], int] | None = None) -> CompileRun:
+    """Each organization's last ended month that has no manifest yet (the monthly schedule runs hourly
+    around month ends: the month ends at a different hour in each time zone)."""
+    run = CompileRun()
+    for organization_id, time_zone in organization_store.list_organizations():
+        month = last_compilable_month(now, ZoneInfo(time_zone))
+        _compile_missing(
+            run,
+            (organization_id, f"{month:%Y-%m}"),
+            report_store.monthly_prefix(organization_id, month),
+            partial(compile_month, organization_id, month, now=now),
+            time_left_ms,
+        )
+    return run
+
+
+def _compile_missing(
+    run: CompileRun,
+    label: tuple[str, str],
+    prefix: str,
+    compile_it: Callable[[], object],
+    time_left_ms: Callable[[], int] | None,
+) -> None:
+    if report_store.manifest_exists(prefix):
+        run.skipped += 1
+        return
+    if time_left_ms is not None and time_left_ms() < COMPILE_RESERVE_MS:
+        run.deferred.append(label)
+        return
+    try:
+        compile_it()
+    except _TRY_AGAIN:
+        run.deferred.append(label)
+        return
+    except Exception:  # one organization's failure must not stop the others' payroll files
+        logger.exception("scheduled compilation failed", extra={"organizationId": label[0], "period": label[1]})
+        run.failed.append(label)
+        return
+    run.compiled.append(label)
 
 
 def on_schedule(
     now: datetime, detail: Mapping[str, Any], *, time_left_ms: Callable[[], int] | None = None
 ) -> CompileRun:
-    """The hourly run; a `detail` naming an organization and a date (an operator's one-off schedule or
-    invocation, after a correction) compiles that day again instead."""
+    """The hourly runs (the daily files; `{"report": "monthly"}`: the monthly rollups). A `detail` naming an
+    organization and a date or a month (an operator's one-off schedule or invocation, after a correction)
+    compiles that day or month again instead."""
+    monthly = detail.get("report") == MONTHLY
     if not detail.get("organizationId"):
-        return compile_due(now, time_left_ms=time_left_ms)
+        return (compile_due_months if monthly else compile_due)(now, time_left_ms=time_left_ms)
     organization_id = str(detail["organizationId"])
+    zone = organization_store.get_settings(organization_id).zone
+    if monthly or "month" in detail:
+        month = parse_month(detail.get("month"))
+        if month > last_compilable_month(now, zone):
+            raise Invalid("that month is not over yet", field="month", rule="month_not_over")
+        compile_month(organization_id, month, now=now)
+        return CompileRun(compiled=[(organization_id, f"{month:%Y-%m}")])
     day = parse_date(detail.get("date"), field="date")
-    if day > last_compilable_day(now, organization_store.get_settings(organization_id).zone):
+    if day > last_compilable_day(now, zone):
         raise Invalid("that day is not over yet", field="date", rule="day_not_over")
     compile_day(organization_id, day, now=now)
     return CompileRun(compiled=[(organization_id, day.isoformat())])
+
+
+def parse_month(text: object) -> date:
+    """A month written YYYY-MM, as its first day, or Invalid naming the field."""
+    if not isinstance(text, str) or len(text) != 7 or text[4] != "-":
+        raise Invalid("month must be written YYYY-MM", field="month", rule="month_format")
+    return parse_date(text + "-01", field="month")
 
 
 # --- on-demand jobs ------------------------------------------------------------------------------
@@ -339,14 +480,14 @@ def _job_view(job: ReportJob, *, links: bool) -> dict[str, Any]:
     if job.error:
         view["error"] = job.error
     if links and job.state == JobState.DONE:
-        view["expiresInSeconds"] = LINK_SECONDS
+        view["expiresInSeconds"] = environment().report_link_seconds
         view["files"] = [
             {
                 "name": f.name,
                 "rows": f.rows,
                 "bytes": f.bytes,
                 "sha256": f.sha256,
-                "url": report_store.download_link(f.key, expires_seconds=LINK_SECONDS),
+                "url": report_store.download_link(f.key, expires_seconds=environment().report_link_seconds),
             }
             for f in job.files
         ]
@@ -365,7 +506,8 @@ def run_job(organization_id: str, job_id: str, *, now: datetime) -> None:
         # Cut at the end of the second the job was asked for in: reports count whole seconds, and a
         # change made earlier in that second (a clock-out just before asking) belongs in it.
         until = epoch_ms(job.requested_at) // 1000 + 1
-        people = _agents(organization_id, job.units)
+        everyone = organization_store.list_people(organization_id)
+        people = _agents(everyone, job.units)
         if job.interval_minutes and len(people) * len(days) > MAX_INTERVAL_AGENT_DAYS:
             raise Invalid(
                 f"an interval report covers at most {MAX_INTERVAL_AGENT_DAYS} agent-days; this one would cover "
@@ -378,7 +520,19 @@ def run_job(organization_id: str, job_id: str, *, now: datetime) -> None:
             report_store.record_progress(organization_id, job_id, done=done, total=total, now=now)
 
         progress(0, len(people))
-        files = _compile(settings, people, days, until=until, interval_minutes=job.interval_minutes, progress=progress)
+        compilation = _compile(
+            settings,
+            people,
+            days,
+            until=until,
+            interval_minutes=job.interval_minutes,
+            progress=progress,
+            everyone=everyone,
+        )
+        files = compilation.files()
+        if len(days) > 1:  # the period per agent beside the days
+            reasons = [reason.code for reason in settings.unavailable_reasons]
+            files += month_file(compilation.days(), job.first, job.last, reasons, compilation.labels)
         facts = ManifestFacts(
             organization_id,
             "on_demand",
@@ -418,7 +572,7 @@ def list_files(principal: Principal, first_text: str | None, last_text: str | No
     return {
         "period": {"from": first.isoformat(), "to": last.isoformat()},
         "timeZone": settings.time_zone,
-        "expiresInSeconds": LINK_SECONDS,
+        "expiresInSeconds": environment().report_link_seconds,
         "days": [
             {
                 "date": folder.day.isoformat(),
@@ -426,7 +580,7 @@ def list_files(principal: Principal, first_text: str | None, last_text: str | No
                     {
                         "name": f.name,
                         "bytes": f.bytes,
-                        "url": report_store.download_link(f.key, expires_seconds=LINK_SECONDS),
+                        "url": report_store.download_link(f.key, expires_seconds=environment().report_link_seconds),
                     }
                     for f in folder.files
                 ],

@@ -1,4 +1,4 @@
-"""Events for other systems (the telephony platform) on the EventBridge bus."""
+"""Events for other systems (the telephony platform, finance's systems) on the EventBridge bus."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from contactcenter.store import clients
 SOURCE = "contactcenter.supervision"
 
 
-def publish(detail_type: str, detail: dict[str, Any], *, client: Any = None) -> None:
+def publish(detail_type: str, detail: dict[str, Any], *, source: str = SOURCE, client: Any = None) -> None:
     client = client or clients.events()
     response = client.put_events(
         Entries=[
             {
-                "Source": SOURCE,
+                "Source": source,
                 "DetailType": detail_type,
                 "Detail": json.dumps(detail, separators=(",", ":")),
                 "EventBusName": environment().event_bus_name,

@@ -2,7 +2,10 @@
 
 S3 keys (nobody else builds them):
   daily      attendance/{org}/daily/{yyyy}/{mm}/{dd}/{file}
+  monthly    attendance/{org}/monthly/{yyyy}/{mm}/{file}
   on demand  attendance/{org}/jobs/{jobId}/{file}
+where {file} is a name (attendance.csv) or, for Parquet, parquet/{table}/{table}.parquet: each table in a
+folder of its own, the location of its Glue table's partition (infra/constructs/catalog.py).
 A report's files are written first and its manifest.json last: a folder without a manifest is not a
 report yet, and nothing reads or lists it as one.
 
@@ -72,6 +75,10 @@ def daily_prefix(organization_id: str, day: date) -> str:
     return f"attendance/{organization_id}/daily/{day:%Y/%m/%d}/"
 
 
+def monthly_prefix(organization_id: str, month: date) -> str:
+    return f"attendance/{organization_id}/monthly/{month:%Y/%m}/"
+
+
 def job_prefix(organization_id: str, job_id: str) -> str:
     return f"attendance/{organization_id}/jobs/{job_id}/"
 
@@ -82,6 +89,10 @@ def _job_key(organization_id: str, job_id: str) -> dict[str, Any]:
 
 def _bucket() -> str:
     return environment().require_report_bucket()
+
+
+def bucket_name() -> str:
+    return _bucket()
 
 
 # --- files ---------------------------------------------------------------------------------------
@@ -161,8 +172,8 @@ def daily_folders(organization_id: str, first: date, last: date, *, client: Any 
             key = item["Key"]
             if key > stop:
                 return _complete(found)
-            folder, name = key[len(root) :].rsplit("/", 1)
-            day = date(*(int(part) for part in folder.split("/")))
+            year, month, day_of_month, name = key[len(root) :].split("/", 3)
+            day = date(int(year), int(month), int(day_of_month))
             found.setdefault(day, []).append(StoredFile(name, key, 0, int(item["Size"]), ""))
     return _complete(found)
 
