@@ -37,6 +37,9 @@ class InvalidSetting(ValueError):
     pass
 
 
+MIN_LINK_SECONDS, MAX_LINK_SECONDS = 60, 43_200  # as contactcenter/environment.py accepts
+
+
 @dataclass(frozen=True)
 class DeploySettings:
     stage: str = "dev"
@@ -50,6 +53,7 @@ class DeploySettings:
     alarm_email: str | None = None
     operator_email: str | None = None
     stage_access_logs: bool = False
+    report_link_seconds: int = 900  # how long report download links work: 60 s to 12 h
 
     @classmethod
     def from_context(cls, node: Node) -> DeploySettings:
@@ -68,6 +72,7 @@ class DeploySettings:
             alarm_email=_text(value("alarmEmail")),
             operator_email=_text(value("operatorEmail")),
             stage_access_logs=_flag("stageAccessLogs", value("stageAccessLogs")),
+            report_link_seconds=_whole("reportLinkSeconds", value("reportLinkSeconds"), cls.report_link_seconds),
         )
         settings.check()
         return settings
@@ -82,6 +87,12 @@ class DeploySettings:
                 raise InvalidSetting(f"{key} {email!r} is not an email address")
         if self.operator_email is not None and not _EMAIL.match(self.operator_email):
             raise InvalidSetting(f"operatorEmail {self.operator_email!r} is not an email address")
+
+        if not MIN_LINK_SECONDS <= self.report_link_seconds <= MAX_LINK_SECONDS:
+            raise InvalidSetting(
+                f"reportLinkSeconds {self.report_link_seconds}: from {MIN_LINK_SECONDS} to {MAX_LINK_SECONDS} "
+                "(a presigned link dies with the credentials that signed it)"
+            )
 
     @property
     def stack_name(self) -> str:
@@ -104,6 +115,15 @@ def _urls(key: str, raw: Any, *, origins: bool = False) -> tuple[str, ...]:
         if url != "*" and not re.match(r"^https?://[^/\s]+", url):
             raise InvalidSetting(f"{key}: {url!r} is not an http(s) URL")
     return urls
+
+
+def _whole(key: str, raw: Any, default: int) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        raise InvalidSetting(f"{key} {raw!r}: a whole number of seconds") from None
 
 
 def _flag(key: str, raw: Any) -> bool:

@@ -10,6 +10,7 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infra.constructs.alarms import Alarms
+from infra.constructs.catalog import Catalog
 from infra.constructs.data import Data
 from infra.constructs.functions import Functions
 from infra.constructs.http_api import HttpApi
@@ -36,6 +37,7 @@ class ContactCenterStack(Stack):
         self.wiring = wiring
         self.settings = settings = settings or DeploySettings()
         self.data = data = Data(self, "Data", definition=wiring.table)
+        self.catalog = catalog = Catalog(self, "Catalog", bucket=data.report_bucket)
         self.identity = identity = Identity(self, "Identity", settings=settings)
         self.functions = functions = Functions(
             self,
@@ -44,6 +46,7 @@ class ContactCenterStack(Stack):
             data=data,
             identity=identity,
             dependencies_layer_dir=dependencies_layer_dir,
+            report_link_seconds=settings.report_link_seconds,
         ).by_name
         if wiring.token_trigger:
             identity.customize_tokens_with(functions[wiring.token_trigger])
@@ -81,3 +84,4 @@ class ContactCenterStack(Stack):
         CfnOutput(self, "TokenEndpoint", value=f"{identity.domain.base_url()}/oauth2/token")
         CfnOutput(self, "ReportBucketName", value=data.report_bucket.bucket_name)
         CfnOutput(self, "TableName", value=data.table.table_name)
+        CfnOutput(self, "ReportDatabaseName", value=catalog.database_name)

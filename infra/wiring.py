@@ -76,6 +76,8 @@ class Schedule:
     function: str
     expression: str  # EventBridge: "rate(1 hour)" or "cron(...)"
     description: str = ""
+    # The event's `detail` (a JSON object as text, as EventBridge sends it): tells one function's schedules apart.
+    detail: str = "{}"
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,7 @@ WIRING = Wiring(
             memory_mb=2048,
             timeout_seconds=900,
             bucket_access="read_write",
+            publishes_events=True,  # "Report Ready" per compiled day, month and job
         ),
         Function(
             "admin",
@@ -317,6 +320,14 @@ WIRING = Wiring(
             "reports",
             "rate(1 hour)",
             "Compile each organization's attendance files once its local day is over",
+        ),
+        Schedule(
+            "compile-monthly-attendance",
+            "reports",
+            # Hourly on the days a month can end on somewhere (UTC+14 to UTC-12), plus two to catch up.
+            "cron(40 * 1,2,3,28-31 * ? *)",
+            "Compile each organization's monthly attendance rollup once its local month is over",
+            detail='{"report":"monthly"}',
         ),
     ),
 )

@@ -60,7 +60,7 @@ def schedule_arn(name: str) -> str:
     return f"arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule/default/{name}"
 
 
-def scheduled_event(name: str, moment: datetime) -> dict[str, Any]:
+def scheduled_event(name: str, moment: datetime, detail: str = "{}") -> dict[str, Any]:
     """The event of tests/events/eventbridge-scheduler.json for one firing."""
     return {
         "version": "0",
@@ -71,7 +71,7 @@ def scheduled_event(name: str, moment: datetime) -> dict[str, Any]:
         "time": iso_seconds(moment),
         "region": REGION,
         "resources": [schedule_arn(name)],
-        "detail": "{}",
+        "detail": detail,
     }
 
 
@@ -159,7 +159,7 @@ class Scheduler:
         schedule = self._schedules[name]
         logger.info("schedule %s fires for %s", name, iso_seconds(at))
         try:
-            self._invoker.invoke(schedule.function, scheduled_event(name, at))
+            self._invoker.invoke(schedule.function, scheduled_event(name, at, schedule.detail))
         except FunctionError as exc:
             return Firing(name, at, ok=False, error=f"{exc.error_type}: {exc.error_message}")
         return Firing(name, at, ok=True)

@@ -205,6 +205,7 @@ class LocalStack:
                 "JWT_AUDIENCE": self.issuer.audience,
                 "JWKS_URL": self.issuer.jwks_url,
                 "EVENT_BUS_NAME": self.settings.event_bus_name,
+                "REPORT_LINK_SECONDS": os.environ.get("REPORT_LINK_SECONDS", "900"),
                 # infra gives each function only its own routes' permissions; route keys are unique,
                 # so the union serves every function alike.
                 "ROUTE_PERMISSIONS": json.dumps(

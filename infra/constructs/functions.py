@@ -42,8 +42,10 @@ class Functions(Construct):
         data: Data,
         identity: Identity,
         dependencies_layer_dir: Path,
+        report_link_seconds: int = 900,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._report_link_seconds = report_link_seconds
         self._data = data
         self._identity = identity
         self._wiring = wiring
@@ -121,6 +123,8 @@ class Functions(Construct):
         }
         if row.bucket_access != "none":
             environment["REPORT_BUCKET"] = self._data.report_bucket.bucket_name
+            # How long download links work (contactcenter/environment.py checks the range on start).
+            environment["REPORT_LINK_SECONDS"] = str(self._report_link_seconds)
         if row.name == self._wiring.socket_authorizer:
             environment |= {
                 "JWT_ISSUER": self._identity.issuer,

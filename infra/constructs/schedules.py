@@ -56,7 +56,7 @@ class Schedules(Construct):
     def _schedule(self, row: Schedule, function: lambda_.Function) -> scheduler.Schedule:
         target = targets.LambdaInvoke(
             function,
-            input=_scheduled_event(self),
+            input=_scheduled_event(self, row.detail),
             retry_attempts=RETRY_ATTEMPTS,
             max_event_age=MAXIMUM_EVENT_AGE,
             dead_letter_queue=self.dead_letters,
@@ -78,7 +78,7 @@ class Schedules(Construct):
         return schedule
 
 
-def _scheduled_event(scope: Construct) -> scheduler.ScheduleTargetInput:
+def _scheduled_event(scope: Construct, detail: str) -> scheduler.ScheduleTargetInput:
     """The payload a scheduled function receives: shaped like EventBridge's "Scheduled Event" (the
     file tests/events/eventbridge-scheduler.json, which the local scheduler also sends), filled with
     Scheduler's own context attributes, so one parser serves both."""
@@ -93,6 +93,6 @@ def _scheduled_event(scope: Construct) -> scheduler.ScheduleTargetInput:
             "time": scheduler.ContextAttribute.scheduled_time,
             "region": stack.region,
             "resources": [scheduler.ContextAttribute.schedule_arn],
-            "detail": "{}",
+            "detail": detail,
         }
     )

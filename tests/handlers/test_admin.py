@@ -629,6 +629,7 @@ def test_a_person_is_created_as_an_identity_and_can_work(
         "supervisedUnits": [],
         "groups": ["agents"],
         "queues": ["support-line"],
+        "employeeNumber": None,
         "retired": False,
         "version": 1,
     }
@@ -742,6 +743,34 @@ def test_a_person_is_updated_while_clocked_in_and_keeps_working(
     assert paused["statusCode"] == 200, paused
     state = body_of(agent.call("GET", "/me/state", module=status))
     assert (state["displayName"], state["units"], state["status"]) == ("Zoe Q.", ["north", "south"], "UNAVAILABLE")
+
+
+def test_an_employee_number_is_set_changed_and_removed_and_each_change_audited(ada: Caller) -> None:
+    zoe = body_of(ada.call("POST", "/admin/people", body=ZOE | {"employeeNumber": "P-0042"}))
+    assert zoe["employeeNumber"] == "P-0042"
+    path, route = f"/admin/people/{zoe['userId']}", "/admin/people/{userId}"
+    kept = body_of(ada.call("PATCH", path, route, {"displayName": "Zoe Q."}, version=1))
+    assert kept["employeeNumber"] == "P-0042"  # left out: unchanged
+    changed = body_of(ada.call("PATCH", path, route, {"employeeNumber": "00017"}, version=2))
+    assert changed["employeeNumber"] == "00017"
+    removed = body_of(ada.call("PATCH", path, route, {"employeeNumber": None}, version=3))
+    assert removed["employeeNumber"] is None
+    entries = body_of(ada.call("GET", "/admin/audit"))["entries"]
+    assert [(e["before"] or {}).get("employeeNumber", "-") for e in entries[:3]] == [
+        "00017",
+        "P-0042",
+        "P-0042",
+    ]
+    assert [e["after"]["employeeNumber"] for e in entries[:4]] == [None, "00017", "P-0042", "P-0042"]
+
+
+@pytest.mark.parametrize("number", ["", "=1+2", "-42", " 42", "x" * 33, "42;7", 42])
+def test_a_malformed_employee_number_is_refused_naming_the_field(ada: Caller, unchanged: None, number: Any) -> None:
+    response = ada.call("POST", "/admin/people", body=ZOE | {"employeeNumber": number})
+    assert response["statusCode"] == 422, response
+    assert {e["field"] for e in body_of(response)["error"]["errors"]} == {"employeeNumber"}
+    patched = ada.call("PATCH", "/admin/people/ana", "/admin/people/{userId}", {"employeeNumber": number}, version=0)
+    assert patched["statusCode"] == 422, patched
 
 
 def test_person_update_refusals(ada: Caller, unchanged: None) -> None:
