@@ -8,9 +8,19 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install dev test lint unit handlers e2e infra-test bench load openapi synth layer deploy clean
+.PHONY: install dev test lint unit handlers e2e infra-test bench load openapi synth layer deploy clean console console-check browser
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed web/node_modules/.installed chromium
+
+# The web console's packages, exactly as web/package-lock.json pins them.
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's Chromium for the browser tests and the console bench (Playwright's own browser download
+# cannot work here). CI runs as root; elsewhere install it once by hand if it is missing.
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +30,16 @@ $(VENV)/.installed: pyproject.toml uv.lock
 	$(PY) -c 'import pathlib, sysconfig; root = pathlib.Path.cwd(); pathlib.Path(sysconfig.get_paths()["purelib"], "contactcenter.pth").write_text(f"{root}/layers/common/python\n{root}\n")'
 	touch $@
 
-dev: install  ## start the local stack with demo data
+dev: install console  ## start the local stack with demo data; the console at its root URL
 	$(PY) -m local
 
-test: install lint  ## every test, plus ruff and mypy
+console: install  ## type-check against docs/openapi.json and build the web console into web/dist
+	cd web && npm run --silent build
+
+console-check: install  ## the console's type check and unit tests
+	cd web && npm run --silent check && npm run --silent test
+
+test: install lint console console-check  ## every test (the browser tests included), plus ruff and mypy
 	$(PY) -m pytest -q -n 2 --dist loadgroup
 
 lint: install
@@ -55,5 +71,8 @@ synth: layer
 deploy: layer  ## needs AWS credentials and the CDK CLI (npm install -g aws-cdk)
 	cdk deploy --all
 
+browser: install console  ## the browser tests alone
+	$(PY) -m pytest -q -p no:randomly tests/browser
+
 clean:
-	rm -rf $(VENV) cdk.out build .mypy_cache .ruff_cache
+	rm -rf $(VENV) cdk.out build .mypy_cache .ruff_cache web/node_modules web/dist

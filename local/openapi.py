@@ -99,6 +99,7 @@ def build() -> dict[str, Any]:
                 paths.setdefault(route.path, {})[method] = operation
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
+    schemas.pop("ResponseValidationError", None)  # Powertools' own, answered by no route; it named ValidationError
     schemas["Error"] = _ERROR
     schemas["GatewayError"] = _GATEWAY_ERROR
     return {

@@ -15,6 +15,7 @@ from contactcenter.store.identity_local import local_directory
 from infra import naming
 from infra.wiring import WIRING, Wiring
 from local.apigw import REGION, new_api_id
+from local.console import ConsoleSite
 from local.control import ISSUER_PATH, LocalControl
 from local.cors import CorsPolicy
 from local.gateway import Gateway
@@ -131,14 +132,17 @@ class LocalStack:
                 stage=settings.stage,
                 limits=settings.websocket_limits,
             ),
-            local_routes=LocalControl(
-                issuer=issuer,
-                poller=self.poller,
-                scheduler=self.scheduler,
-                endpoints=self.endpoints,
-                provider=provider,
-                cors=cors,
-            ).routes(),
+            local_routes=[
+                *LocalControl(
+                    issuer=issuer,
+                    poller=self.poller,
+                    scheduler=self.scheduler,
+                    endpoints=self.endpoints,
+                    provider=provider,
+                    cors=cors,
+                ).routes(),
+                *ConsoleSite(self.endpoints).routes(),
+            ],
         )
         self.poller.start()
         self.scheduler.start()

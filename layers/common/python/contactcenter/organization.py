@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -154,3 +155,14 @@ class OrganizationSettings(BaseModel):
 
     def clock_out_reason(self, code: str) -> Reason | None:
         return next((r for r in self.clock_out_reasons if r.code == code and r.active), None)
+
+
+def reason_menu(settings: OrganizationSettings) -> dict[str, list[dict[str, Any]]]:
+    """The reasons a person may choose now (active ones), as clients show them in their menus."""
+
+    def shown(reasons: tuple[Reason, ...]) -> list[dict[str, Any]]:
+        return [
+            {"code": r.code, "label": r.label, "needsDescription": r.needs_description} for r in reasons if r.active
+        ]
+
+    return {"unavailable": shown(settings.unavailable_reasons), "clockOut": shown(settings.clock_out_reasons)}

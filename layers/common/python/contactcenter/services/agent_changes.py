@@ -22,7 +22,7 @@ from typing import Any
 from contactcenter import idempotency
 from contactcenter.agents import Actor, AgentState
 from contactcenter.errors import Conflict, DomainError, NotFound
-from contactcenter.organization import OrganizationSettings
+from contactcenter.organization import OrganizationSettings, reason_menu
 from contactcenter.status import Action, allowed_statuses, decide, settled
 from contactcenter.store import agents as agent_store
 from contactcenter.store import organizations as organization_store
@@ -143,9 +143,10 @@ def agent_view(state: AgentState, settings: OrganizationSettings) -> dict[str, A
 
 
 def current_state(organization_id: str, agent_id: str, *, now: datetime) -> dict[str, Any]:
-    """The agent as every read shows it (one read): an elapsed wrap-up is already over."""
+    """The agent as every read shows it (one read): an elapsed wrap-up is already over; with the
+    reasons the status menu offers (not in change answers, which are stored for replays)."""
     settings = organization_store.get_settings(organization_id)
     known = agent_store.get_state(organization_id, agent_id)
     if known is None:
         raise NotFound(f"no agent {agent_id!r} in this organization", field="agentId", rule="unknown_agent")
-    return agent_view(settled(known.state, settings=settings, now=now), settings)
+    return agent_view(settled(known.state, settings=settings, now=now), settings) | {"reasons": reason_menu(settings)}

@@ -10,7 +10,7 @@ from contactcenter import dashboard
 from contactcenter.access import Permission, Principal, may_supervise
 from contactcenter.agents import Actor, ActorKind, AgentState, WorkState, local_day
 from contactcenter.errors import Conflict, Forbidden, Invalid, NotFound
-from contactcenter.organization import Channel
+from contactcenter.organization import Channel, reason_menu
 from contactcenter.services.agent_changes import Answer, change_agent
 from contactcenter.services.agent_reads import missed_changes as read_missed
 from contactcenter.status import Action
@@ -67,7 +67,8 @@ def unit_dashboard(
     if unit_id not in _supervised_units(principal):
         raise Forbidden("you do not supervise this unit", field="unitId", rule="unit_not_supervised")
     states, next_cursor = agent_store.agents_of_unit(principal.organization_id, unit_id, limit=limit, cursor=cursor)
-    return {"unitId": unit_id, **dashboard.page(states, settings=settings, now=now), "nextCursor": next_cursor}
+    page = dashboard.page(states, settings=settings, now=now)
+    return {"unitId": unit_id, **page, "reasons": reason_menu(settings), "nextCursor": next_cursor}
 
 
 def queue_dashboard(
@@ -80,7 +81,8 @@ def queue_dashboard(
     units = _supervised_units(principal)
     states, next_cursor = agent_store.agents_in_queue(principal.organization_id, queue_id, limit=limit, cursor=cursor)
     visible = [s for s in states if units.intersection(s.units)]
-    return {"queueId": queue_id, **dashboard.page(visible, settings=settings, now=now), "nextCursor": next_cursor}
+    page = dashboard.page(visible, settings=settings, now=now)
+    return {"queueId": queue_id, **page, "reasons": reason_menu(settings), "nextCursor": next_cursor}
 
 
 def _action(
