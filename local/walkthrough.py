@@ -39,6 +39,7 @@ def banner(
     lines = [
         "",
         "Local stack is up (Ctrl-C stops it).",
+        f"  web console         {endpoints['apiUrl']}/   (sign in as any user below; agents, supervisors, finance)",
         f"  HTTP API            {endpoints['apiUrl']}",
         f"  WebSocket API       {endpoints['wsUrl']}?token=<id token>",
         f"  management API      {endpoints['managementUrl']}/@connections/<connectionId>",

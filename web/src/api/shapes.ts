@@ -137,7 +137,7 @@ export interface ReportFile {
 }
 
 export interface ReportDay {
-  day: string;
+  date: string;
   files: ReportFile[];
 }
 

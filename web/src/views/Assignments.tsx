@@ -95,7 +95,7 @@ export function AssignmentsView() {
           onSave={(confirmed, comments) =>
             actions.run(confirmed ? "Saved and completed" : "Saved", async () => {
               const body = (await ok(api.POST("/me/assignments/{assignmentId}/save", { params: { path: { assignmentId: opened.assignmentId } }, body: { version: opened.version, confirmed, comments } }))) as unknown as { assignment: AssignmentCopy };
-              setOpened(body.assignment);
+              setOpened({ ...opened, ...body.assignment }); // the answer may leave out the content
               await reload();
             })
           }
@@ -122,9 +122,9 @@ function Opened({ copy, busy, onSave, onClose }: { copy: AssignmentCopy; busy: b
       {copy.instructions ? <p class="instructions">{copy.instructions}</p> : null}
       {copy.contentLink ? <p><a href={copy.contentLink} target="_blank" rel="noopener noreferrer">Open the content</a></p> : null}
       <form onSubmit={(e) => { e.preventDefault(); onSave(confirmed, copy.commentsAllowed ? comments || null : null); }}>
-        {copy.confirmationStatement ? (
+        {copy.confirmationStatement || copy.hasConfirmation ? (
           <label class="check">
-            <input type="checkbox" name="confirmed" checked={confirmed} disabled={done} onChange={(e) => setConfirmed(e.currentTarget.checked)} /> {copy.confirmationStatement}
+            <input type="checkbox" name="confirmed" checked={confirmed} disabled={done} onChange={(e) => setConfirmed(e.currentTarget.checked)} /> {copy.confirmationStatement ?? "I confirm"}
           </label>
         ) : null}
         {copy.commentsAllowed ? (

@@ -63,8 +63,8 @@ export function FinanceView() {
           files.days.length ? (
             <ul class="days" data-testid="days">
               {files.days.map((day) => (
-                <li key={day.day} data-day={day.day}>
-                  <h3>{day.day}</h3>
+                <li key={day.date} data-day={day.date}>
+                  <h3>{day.date}</h3>
                   <Files files={day.files} />
                 </li>
               ))}

@@ -144,10 +144,14 @@ def publish(prefix: str, files: Sequence[ReportFile], manifest: ReportFile, *, c
 
 
 def download_link(key: str, *, expires_seconds: int, client: Any = None) -> str:
-    """A presigned GET (signed locally: no request)."""
+    """A presigned GET (signed locally: no request). S3 answers it as an attachment named after the
+    file, so that a browser following the link saves the file rather than showing it."""
     client = client or clients.s3()
+    name = key.rsplit("/", 1)[-1]
     url: str = client.generate_presigned_url(
-        "get_object", Params={"Bucket": _bucket(), "Key": key}, ExpiresIn=expires_seconds
+        "get_object",
+        Params={"Bucket": _bucket(), "Key": key, "ResponseContentDisposition": f'attachment; filename="{name}"'},
+        ExpiresIn=expires_seconds,
     )
     return url
 
