@@ -26,7 +26,8 @@ def runtime_config(endpoints: dict[str, Any]) -> dict[str, Any]:
         "apiUrl": endpoints["apiUrl"],
         "wsUrl": endpoints["wsUrl"],
         "authority": endpoints["issuer"],
-        "clientId": endpoints["audience"],
+        "clientId": endpoints["clientId"],
+        "logoutUrl": endpoints["logoutEndpoint"],
     }
 
 

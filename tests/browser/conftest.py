@@ -8,8 +8,8 @@ browser context of their own, as two people on two machines would.
 
 from __future__ import annotations
 
-import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,6 +75,8 @@ class Person:
         self.page.on("request", lambda request: self.requests.append(f"{request.method} {request.url}"))
 
     def open(self, route: str) -> Page:
+        """Loads the console afresh at a route (#/agent...): a new page load, not a hash change."""
+        self.page.goto("about:blank")
         self.page.goto(f"{self.stack.api_url}/{route}")
         return self.page
 
@@ -82,29 +84,15 @@ class Person:
         return sum(1 for request in self.requests if fragment in request)
 
 
-def sign_in(stack: LocalStack, context: BrowserContext, username: str) -> None:
-    """Puts a session for `username` where oidc-client-ts keeps it (sessionStorage), as its sign-in
-    callback would."""
-    config = json.loads(_get(f"{stack.api_url}/config.json"))
-    token = stack.mint(username)
-    user = {
-        "id_token": token,
-        "access_token": token,
-        "token_type": "Bearer",
-        "scope": "openid email profile",
-        "profile": {"sub": username},
-        "expires_at": 2**31 - 1,
-    }
-    key = f"oidc.user:{config['authority']}:{config['clientId']}"
-    context.add_init_script(f"window.sessionStorage.setItem({json.dumps(key)}, {json.dumps(json.dumps(user))});")
-
-
-def _get(url: str) -> str:
-    import httpx
-
-    response = httpx.get(url, timeout=10)
-    response.raise_for_status()
-    return response.text
+def sign_in(page: Page, stack: LocalStack, username: str) -> None:
+    """Signs in as a person would: the console's Sign in, the issuer's page (the local equivalent of
+    Cognito's managed login), one click on the person; back in the console with a code exchanged
+    for tokens (authorization code + PKCE, by oidc-client-ts)."""
+    page.goto(f"{stack.api_url}/")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/oauth2/authorize"))
+    page.get_by_role("button", name=re.compile(rf"\({re.escape(username)};")).click()
+    page.get_by_role("button", name="Sign out").wait_for()
 
 
 @pytest.fixture
@@ -114,8 +102,9 @@ def people(browser: Browser, local_stack: LocalStack) -> Iterator[Any]:
     def person(username: str, *, viewport: dict[str, int] | None = None) -> Person:
         context = browser.new_context(viewport=viewport or {"width": 1280, "height": 720})
         contexts.append(context)
-        sign_in(local_stack, context, username)
-        return Person(local_stack, context, username)
+        person = Person(local_stack, context, username)
+        sign_in(person.page, local_stack, username)
+        return person
 
     yield person
     for context in contexts:

@@ -21,7 +21,7 @@ export class Auth {
   private listeners = new Set<Listener>();
   private current: Identity | null = null;
 
-  constructor(config: ConsoleConfig) {
+  constructor(private readonly config: ConsoleConfig) {
     const here = `${window.location.origin}/`;
     this.manager = new UserManager({
       authority: config.authority,
@@ -72,14 +72,21 @@ export class Auth {
     return this.manager.signinRedirect({ state: window.location.hash });
   }
 
+  /** Forgets the session here, then ends the issuer's: Cognito's logout endpoint (and the local
+   * issuer's) takes client_id and logout_uri rather than OpenID Connect's end-session parameters. */
   async signOut(): Promise<void> {
-    try {
-      await this.manager.signoutRedirect();
-    } catch {
-      // An issuer without an end-session endpoint: forget the session here at least.
-      await this.manager.removeUser();
-      window.location.assign("/");
+    const refresh = (await this.manager.getUser())?.refresh_token;
+    if (refresh) await this.manager.revokeTokens(["refresh_token"]).catch(() => undefined);
+    await this.manager.removeUser();
+    const back = this.config.postLogoutRedirectUri ?? `${window.location.origin}/`;
+    if (!this.config.logoutUrl) {
+      window.location.assign(back);
+      return;
     }
+    const url = new URL(this.config.logoutUrl);
+    url.searchParams.set("client_id", this.config.clientId);
+    url.searchParams.set("logout_uri", back);
+    window.location.assign(url.toString());
   }
 
   get identity(): Identity | null {
