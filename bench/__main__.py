@@ -18,6 +18,7 @@ MODULES = (
     "bench.counts",
     "bench.imports",
     "bench.assignments",
+    "bench.timers",
     "bench.reports",
     "bench.push",
     "bench.report_end_to_end",

@@ -50,7 +50,7 @@ def _moto() -> Iterator[None]:
 
     from contactcenter.environment import environment
     from contactcenter.store import agents, clients, organizations
-    from local.resources import create_table
+    from local.resources import create_table, create_timer_queue
 
     environment.cache_clear()
     clients.reset()
@@ -58,6 +58,9 @@ def _moto() -> Iterator[None]:
     agents.forget_known_states()
     with mock_aws():
         create_table(boto3.client("dynamodb"), TABLE, WIRING.table)
+        assert WIRING.timers is not None
+        os.environ["TIMER_QUEUE_URL"] = create_timer_queue(boto3.client("sqs"), "timers", WIRING.timers)
+        environment.cache_clear()
         yield
     clients.reset()
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.constructs.alarms import Alarms
@@ -18,6 +19,7 @@ from infra.constructs.identity import Identity
 from infra.constructs.schedules import Schedules
 from infra.constructs.socket_api import SocketApi
 from infra.constructs.streams import Streams
+from infra.constructs.timers import Timers
 from infra.settings import DeploySettings
 from infra.wiring import WIRING, Wiring
 
@@ -67,13 +69,23 @@ class ContactCenterStack(Stack):
             table=data.table,
             functions=functions,
         )
+        parked: dict[str, sqs.Queue] = {}
+        if wiring.timers is not None:
+            self.timers = timers = Timers(
+                self,
+                "Timers",
+                row=wiring.timers,
+                functions=functions,
+                senders=tuple(row for row in wiring.functions if row.sends_timers),
+            )
+            parked["timers"] = timers.dead_letters
         self.schedules = schedules = Schedules(self, "Schedules", schedules=wiring.schedules, functions=functions)
         self.alarms = Alarms(
             self,
             "Alarms",
             functions=functions,
             consumers=streams.consumers,
-            dead_letter_queues={"schedules": schedules.dead_letters},
+            dead_letter_queues={"schedules": schedules.dead_letters} | parked,
         )
 
         CfnOutput(self, "HttpApiUrl", value=http_api.url)

@@ -23,6 +23,7 @@ class Function:
     manages_connections: bool = False  # posts to / closes WebSocket connections
     publishes_events: bool = False  # puts events on the default EventBridge bus
     manages_identities: bool = False  # creates, changes and disables users and app clients in the user pool
+    sends_timers: bool = False  # changes agents, so may start timers (contactcenter/timers.py): sends to their queue
 
     @property
     def area(self) -> str:
@@ -68,6 +69,22 @@ class StreamConsumer:
     max_record_age_seconds: int = 3600
     bisect_on_error: bool = True
     parallelization_factor: int = 1
+
+
+@dataclass(frozen=True)
+class TimerQueue:
+    """The SQS queue of contactcenter.timers and the function it delivers to (an SQS event source)."""
+
+    function: str
+    # Timers reach the consumer as soon as their delay is over: no batching window. Ten is SQS's largest
+    # batch without a window; a batch's timers are due within the same second.
+    batch_size: int = 10
+    max_batching_window_seconds: int = 0
+    # AWS asks for at least six times the function's timeout, so a message is not received again while
+    # an invocation that throttled is retried.
+    visibility_timeout_seconds: int = 60
+    # Then the timer goes to the dead-letter queue; the wrap-up sweep still records what it was for.
+    max_receive_count: int = 5
 
 
 @dataclass(frozen=True)
@@ -122,6 +139,7 @@ class Wiring:
     socket_authorizer: str  # function name verifying the token on $connect
     stream_consumers: tuple[StreamConsumer, ...]
     schedules: tuple[Schedule, ...] = field(default=())
+    timers: TimerQueue | None = None
     # The user pool's pre token generation trigger (event version V3_0, so it runs for client credentials too).
     token_trigger: str | None = None
     table: TableDefinition = field(default_factory=TableDefinition)
@@ -136,13 +154,22 @@ PUSHED_ENTITIES = ("AgentChange", "AgentMessage", "Assignment")
 
 WIRING = Wiring(
     functions=(
-        Function("clock", "functions.clock.app.handler", "Clock in and out"),
-        Function("status", "functions.status.app.handler", "Agent status, work items, queues, history"),
+        Function("clock", "functions.clock.app.handler", "Clock in and out", sends_timers=True),
+        Function(
+            "status", "functions.status.app.handler", "Agent status, work items, queues, history", sends_timers=True
+        ),
         Function(
             "wrap_up_sweep",
             "functions.status.sweep.handler",
-            "Records elapsed wrap-ups (at the moment they elapsed) and so pushes them",
+            "Backstop: records elapsed wrap-ups whose timer never came (at the moment they elapsed)",
             timeout_seconds=60,
+            sends_timers=True,
+        ),
+        Function(
+            "timers",
+            "functions.status.timers.handler",
+            "Applies each timer at its moment (a wrap-up's end); carries longer ones over",
+            sends_timers=True,  # a timer further off than SQS's 900 s goes round again
         ),
         Function(
             "supervision",
@@ -150,6 +177,7 @@ WIRING = Wiring(
             "Dashboards and supervisor actions",
             manages_connections=True,
             publishes_events=True,
+            sends_timers=True,
         ),
         Function(
             "socket",
@@ -308,6 +336,7 @@ WIRING = Wiring(
             parallelization_factor=4,  # jobs landing on one shard run side by side, not one after another
         ),
     ),
+    timers=TimerQueue("timers"),
     schedules=(
         Schedule(
             "settle-wrap-ups",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from infra.wiring import TableDefinition
+from infra.wiring import TableDefinition, TimerQueue
 
 
 def create_table(client: Any, name: str, definition: TableDefinition) -> str:
@@ -67,3 +68,23 @@ def create_bucket(client: Any, name: str) -> None:
 def create_queue(client: Any, name: str) -> str:
     """A queue for the stream consumers' on-failure destination; returns its URL."""
     return str(client.create_queue(QueueName=name)["QueueUrl"])
+
+
+def create_timer_queue(client: Any, name: str, row: TimerQueue) -> str:
+    """The timer queue as infra/constructs/timers.py makes it: visibility timeout, and a dead-letter queue
+    after max_receive_count receives. Returns the timer queue's URL."""
+    dead_letters = create_queue(client, f"{name}-dead-letters")
+    dead_letters_arn = client.get_queue_attributes(QueueUrl=dead_letters, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    return str(
+        client.create_queue(
+            QueueName=name,
+            Attributes={
+                "VisibilityTimeout": str(row.visibility_timeout_seconds),
+                "RedrivePolicy": json.dumps(
+                    {"deadLetterTargetArn": dead_letters_arn, "maxReceiveCount": row.max_receive_count}
+                ),
+            },
+        )["QueueUrl"]
+    )

@@ -24,7 +24,8 @@ from local.issuer import LocalIssuer, LocalUser
 from local.jwt_authorizer import JwtAuthorizer
 from local.moto_server import MotoServer
 from local.oidc import OpenIdProvider
-from local.resources import create_bucket, create_queue, create_table
+from local.queues import QueuePoller
+from local.resources import create_bucket, create_queue, create_table, create_timer_queue
 from local.runtime import LambdaRuntime
 from local.scheduler import Scheduler
 from local.streams import PollerSettings, StreamPoller
@@ -50,6 +51,7 @@ class StackSettings:
     table_name: str = "contactcenter-local"
     report_bucket: str = "contactcenter-reports-local"
     failure_queue: str = "contactcenter-stream-failures-local"
+    timer_queue: str = "contactcenter-timers-local"
     event_bus_name: str = naming.EVENT_BUS_NAME
     token_ttl_seconds: int = 12 * 3600
     websocket_limits: WebSocketLimits = field(default_factory=WebSocketLimits)
@@ -83,8 +85,10 @@ class LocalStack:
         self.runtime: LambdaRuntime | None = None
         self.poller: StreamPoller | None = None
         self.scheduler: Scheduler | None = None
+        self.timers: QueuePoller | None = None
         self.stream_arn = ""
         self.failure_queue_url = ""
+        self.timer_queue_url = ""
 
     def start(self) -> None:
         settings = self.settings
@@ -119,6 +123,10 @@ class LocalStack:
             settings=settings.poller,
         )
         self.scheduler = Scheduler(self.wiring.schedules, invoker=runtime)
+        if self.wiring.timers is not None:
+            self.timers = QueuePoller(
+                self.wiring.timers, invoker=runtime, queue_url=self.timer_queue_url, endpoint_url=self.moto.endpoint_url
+            )
         authorizer = JwtAuthorizer(issuer=issuer.issuer, audiences=(issuer.audience,), jwks=issuer.jwks)
         gateway.start(
             http_api=HttpApi(
@@ -146,10 +154,13 @@ class LocalStack:
         )
         self.poller.start()
         self.scheduler.start()
+        if self.timers is not None:
+            self.timers.start()
 
     def stop(self) -> None:
         """Stops everything started, newest first; safe to call after a failed start."""
         for step in (
+            self.timers.stop if self.timers else None,
             self.scheduler.stop if self.scheduler else None,
             self.poller.stop if self.poller else None,
             self.gateway.stop if self.gateway else None,
@@ -184,6 +195,7 @@ class LocalStack:
             "reportBucket": self.settings.report_bucket,
             "streamArn": self.stream_arn,
             "failureQueueUrl": self.failure_queue_url,
+            "timerQueueUrl": self.timer_queue_url,
             "schedules": [schedule.name for schedule in self.wiring.schedules],
             "pid": os.getpid(),
         }
@@ -234,6 +246,9 @@ class LocalStack:
             self.stream_arn = create_table(dynamodb, self.settings.table_name, self.wiring.table)
             create_bucket(s3, self.settings.report_bucket)
             self.failure_queue_url = create_queue(sqs, self.settings.failure_queue)
+            if self.wiring.timers is not None:
+                self.timer_queue_url = create_timer_queue(sqs, self.settings.timer_queue, self.wiring.timers)
+                os.environ["TIMER_QUEUE_URL"] = self.timer_queue_url  # for every function, as _configure_environment
         finally:
             for client in (dynamodb, s3, sqs):
                 client.close()

@@ -12,7 +12,7 @@ from contactcenter.environment import environment
 from contactcenter.store import agents, clients, organizations
 from infra.wiring import WIRING
 from local import moto_patches
-from local.resources import create_table
+from local.resources import create_table, create_timer_queue
 from tests.support import organizations as test_organizations
 from tests.support.aws import RequestCounter
 
@@ -43,6 +43,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     moto_patches.apply_limits()  # moto refuses what DynamoDB refuses (key sizes, number precision)
     with mock_aws():
         create_table(boto3.client("dynamodb"), TABLE, WIRING.table)
+        assert WIRING.timers is not None
+        monkeypatch.setenv("TIMER_QUEUE_URL", create_timer_queue(boto3.client("sqs"), "timers", WIRING.timers))
+        environment.cache_clear()
         yield
     clients.reset()
     environment.cache_clear()

@@ -130,7 +130,7 @@ def test_both_apis_throttle_and_write_access_logs(synthesis: Synthesis) -> None:
 
 
 def test_every_stream_consumer_alarms_when_it_falls_behind_the_stream(synthesis: Synthesis) -> None:
-    consumers = {only(referenced(m["FunctionName"])) for m in synthesis.properties("AWS::Lambda::EventSourceMapping")}
+    consumers = {only(referenced(m["FunctionName"])) for m in _stream_mappings(synthesis)}
     assert consumers == {synthesis.function_ids[c.function] for c in WIRING.stream_consumers}
     functions = synthesis.resources("AWS::Lambda::Function")
     watched = {}
@@ -149,9 +149,13 @@ def test_every_stream_consumer_alarms_when_it_falls_behind_the_stream(synthesis:
 def _dead_letter_queues(synthesis: Synthesis) -> dict[str, str]:
     """Queue logical id -> what it holds, from every place a failed asynchronous invocation is parked."""
     queues: dict[str, str] = {}
-    for mapping in synthesis.properties("AWS::Lambda::EventSourceMapping"):
+    for mapping in _stream_mappings(synthesis):
         queue = only(referenced(mapping["DestinationConfig"]["OnFailure"]["Destination"]))
         queues[queue] = f"stream batches of {only(referenced(mapping['FunctionName']))}"
+    for queue in synthesis.resources("AWS::SQS::Queue").values():
+        if "RedrivePolicy" in queue["Properties"]:
+            dead_letters = only(referenced(queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]))
+            queues[dead_letters] = "messages received too often (timers)"
     for schedule in synthesis.properties("AWS::Scheduler::Schedule"):
         queues[only(referenced(schedule["Target"]["DeadLetterConfig"]["Arn"]))] = "undelivered schedules"
     for config in synthesis.properties("AWS::Lambda::EventInvokeConfig"):
@@ -160,9 +164,24 @@ def _dead_letter_queues(synthesis: Synthesis) -> dict[str, str]:
     return queues
 
 
+def _stream_mappings(synthesis: Synthesis) -> list[dict[str, Any]]:
+    return [m for m in synthesis.properties("AWS::Lambda::EventSourceMapping") if "StartingPosition" in m]
+
+
+def _work_queues(synthesis: Synthesis) -> set[str]:
+    """Queues that carry work (the timer queue), each with a dead-letter queue after bounded receives."""
+    return {
+        name
+        for name, queue in synthesis.resources("AWS::SQS::Queue").items()
+        if 0 < queue["Properties"].get("RedrivePolicy", {}).get("maxReceiveCount", 0) <= 10
+    }
+
+
 def test_every_on_failure_queue_alarms_as_soon_as_it_holds_a_message(synthesis: Synthesis) -> None:
     queues = _dead_letter_queues(synthesis)
-    assert set(queues) == set(synthesis.resources("AWS::SQS::Queue"))  # each queue is a failure destination
+    # each queue is a failure destination, or carries work and has one
+    assert set(queues) | _work_queues(synthesis) == set(synthesis.resources("AWS::SQS::Queue"))
+    assert not set(queues) & _work_queues(synthesis)
     depth = {only(referenced(a["Dimensions"])): a for a in _alarms(synthesis, "ApproximateNumberOfMessagesVisible")}
     for queue, holds in queues.items():
         alarm = depth[queue]
@@ -175,7 +194,7 @@ def test_every_on_failure_queue_alarms_as_soon_as_it_holds_a_message(synthesis: 
 
 def test_every_stream_mapping_parks_what_it_gives_up_on_after_bounded_retries(synthesis: Synthesis) -> None:
     queues = synthesis.resources("AWS::SQS::Queue")
-    for mapping in synthesis.properties("AWS::Lambda::EventSourceMapping"):
+    for mapping in _stream_mappings(synthesis):
         function = only(referenced(mapping["FunctionName"]))
         assert only(referenced(mapping["DestinationConfig"]["OnFailure"]["Destination"])) in queues, function
         assert 0 <= mapping["MaximumRetryAttempts"] <= 10, function  # -1 would retry until the record expires

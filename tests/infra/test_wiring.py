@@ -103,6 +103,7 @@ def test_event_source_mappings_equal_the_stream_consumers(synthesis: Synthesis) 
     mappings = {
         _function_name(synthesis, only(referenced(m["FunctionName"]))): m
         for m in synthesis.properties("AWS::Lambda::EventSourceMapping")
+        if "StartingPosition" in m  # a stream's; the timer queue's is below
     }
     assert set(mappings) == {consumer.function for consumer in WIRING.stream_consumers}
     for consumer in WIRING.stream_consumers:
@@ -119,6 +120,31 @@ def test_event_source_mappings_equal_the_stream_consumers(synthesis: Synthesis) 
         assert referenced(mapping["EventSourceArn"]) == set(synthesis.resources("AWS::DynamoDB::Table"))
         destination = only(referenced(mapping["DestinationConfig"]["OnFailure"]["Destination"]))
         assert synthesis.template["Resources"][destination]["Type"] == "AWS::SQS::Queue"
+
+
+def test_timer_queue_follows_the_wiring(synthesis: Synthesis) -> None:
+    row = WIRING.timers
+    assert row is not None
+    (mapping,) = (m for m in synthesis.properties("AWS::Lambda::EventSourceMapping") if "StartingPosition" not in m)
+    assert _function_name(synthesis, only(referenced(mapping["FunctionName"]))) == row.function
+    assert mapping["BatchSize"] == row.batch_size
+    assert mapping.get("MaximumBatchingWindowInSeconds", 0) == row.max_batching_window_seconds
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue_id = only(referenced(mapping["EventSourceArn"]))
+    queue = synthesis.template["Resources"][queue_id]["Properties"]
+    assert queue["VisibilityTimeout"] == row.visibility_timeout_seconds
+    assert queue["VisibilityTimeout"] >= 6 * WIRING.function(row.function).timeout_seconds
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == row.max_receive_count
+    for function in WIRING.functions:
+        variables = synthesis.function(function.name)["Properties"]["Environment"]["Variables"]
+        assert ("TIMER_QUEUE_URL" in variables) is function.sends_timers, function.name
+        if function.sends_timers:
+            assert referenced(variables["TIMER_QUEUE_URL"]) == {queue_id}
+        may_send = any(
+            "sqs:SendMessage" in as_list(statement["Action"]) and queue_id in referenced(statement["Resource"])
+            for statement in synthesis.role_statements(function.name)
+        )
+        assert may_send is function.sends_timers, function.name
 
 
 def test_schedules_equal_the_wiring_schedules(synthesis: Synthesis) -> None:

@@ -29,11 +29,17 @@ class Environment:
     # How long report download links work. A presigned link also stops working when the credentials
     # that signed it expire (a Lambda's role session lasts hours), so 12 hours is the most it can promise.
     report_link_seconds: int = 900
+    timer_queue_url: str | None = None  # the SQS queue of contactcenter.timers (functions that change agents)
 
     def require_websocket_endpoint(self) -> str:
         if not self.websocket_endpoint:
             raise MissingSetting("WEBSOCKET_ENDPOINT is not set")
         return self.websocket_endpoint
+
+    def require_timer_queue_url(self) -> str:
+        if not self.timer_queue_url:
+            raise MissingSetting("TIMER_QUEUE_URL is not set")
+        return self.timer_queue_url
 
     def require_report_bucket(self) -> str:
         if not self.report_bucket:
@@ -62,6 +68,7 @@ def environment() -> Environment:
         settings_cache_seconds=float(os.environ.get("SETTINGS_CACHE_SECONDS", "30")),
         connection_ttl_seconds=int(os.environ.get("CONNECTION_TTL_SECONDS", "7200")),
         report_link_seconds=_seconds("REPORT_LINK_SECONDS", default=900, least=60, most=MAX_REPORT_LINK_SECONDS),
+        timer_queue_url=os.environ.get("TIMER_QUEUE_URL") or None,
     )
 
 

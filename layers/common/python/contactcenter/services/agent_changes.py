@@ -26,6 +26,8 @@ from contactcenter.organization import OrganizationSettings, reason_menu
 from contactcenter.status import Action, allowed_statuses, decide, settled
 from contactcenter.store import agents as agent_store
 from contactcenter.store import organizations as organization_store
+from contactcenter.store import timers as timer_store
+from contactcenter.timers import timers_for
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,8 @@ def _decide_and_write(
         else None
     )
     agent_store.write_change(change, before=known, settings=settings, replay=record, now=now)
+    # After the write: a timer for a change that failed would fire for nothing (it would find nothing to do).
+    timer_store.schedule(timers_for(known.state, change), now=now)
     return Answer(200, body)
 
 

@@ -47,6 +47,12 @@ def events() -> Any:
 
 
 @cache
+def sqs() -> Any:
+    """The timer queue (store/timers.py)."""
+    return _client("sqs")
+
+
+@cache
 def cognito() -> Any:
     """The user pool's admin API (the admin function creates people and machine clients there)."""
     return _client("cognito-idp")
@@ -71,5 +77,5 @@ def connections(endpoint_url: str) -> Any:
 
 def reset() -> None:
     """Forget every client (tests that start a new moto backend call this)."""
-    for factory in (dynamodb, s3, events, cognito, connections):
+    for factory in (dynamodb, s3, events, sqs, cognito, connections):
         factory.cache_clear()
