@@ -40,7 +40,11 @@ def _number_size(text: str) -> int:
 def attribute_size(value: dict[str, Any]) -> int:
     """The bytes DynamoDB counts for one attribute value (its item-size rules)."""
     ((kind, content),) = value.items()
-    scalar = {"S": lambda: len(content.encode()), "N": lambda: _number_size(content), "B": lambda: len(base64.b64decode(content))}
+    scalar = {
+        "S": lambda: len(content.encode()),
+        "N": lambda: _number_size(content),
+        "B": lambda: len(base64.b64decode(content)),
+    }
     if kind in scalar:
         return int(scalar[kind]())
     if kind in ("BOOL", "NULL"):

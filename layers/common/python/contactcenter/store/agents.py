@@ -3,12 +3,15 @@
 Keys (nobody else builds them):
   state        pk=ORG#{org}#AGENT#{agent}  sk=STATE
                gsi1: ORG#{org}#UNIT#{unit} / AGENT#{agent}          (dashboards: agents by unit)
-               gsi2: WRAP_UP_DUE / {endsAt}#{org}#{agent}          (sparse: the wrap-up sweep)
+               gsi2: ORG#{org}#WRAP_UP_DUE#{shard} / {endsAt}#{agent}  (sparse: the wrap-up sweep;
+                     shard = crc32(agent) % WRAP_UP_SHARDS: no organization shares it, none gets all its
+                     organization's wrap-ups)
   history      pk=ORG#{org}#AGENT#{agent}  sk=HIST#{sequence:010}  entity=AgentChange (streamed, pushed)
   queue login  pk=ORG#{org}#AGENT#{agent}  sk=QUEUE#{queue}
                gsi2: ORG#{org}#QUEUE#{queue} / {R|N}#{idleSince}#{agent}  (routing: R = routable now)
   replay       pk=ORG#{org}#IDEMPOTENCY#{caller}#{key}  sk=IDEMPOTENCY  (expires after a day)
-               entity=IdempotencyRecord: the answer, and the fingerprint of the request it answered
+               entity=IdempotencyRecord: the answer (zlib-compressed JSON), and the fingerprint of the
+               request it answered
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -49,7 +53,13 @@ from contactcenter.store.items import from_item, to_item, translate
 STATE = "STATE"
 HISTORY_PREFIX = "HIST#"
 QUEUE_PREFIX = "QUEUE#"
-WRAP_UP_DUE = "WRAP_UP_DUE"
+# Before the index was sharded, every organization's wrap-ups shared this one partition: still read by
+# the sweep (nothing writes it any more) until the wrap-ups it holds have ended.
+LEGACY_WRAP_UP_DUE = "WRAP_UP_DUE"
+# Each wrap-up writes its shard twice (start, end). At a peak of 50 changes a second in a 10,000-agent
+# organization, at most about 25 wrap-ups start and 25 end a second: 50 writes over 4 shards is about 13
+# a second each (docs/cost-and-scale.md); the sweep reads 4 partitions per organization a minute.
+WRAP_UP_SHARDS = 4
 IDEMPOTENCY_TTL = timedelta(days=1)
 
 
@@ -166,7 +176,8 @@ def _replay_from_item(item: Mapping[str, Any] | None) -> Replay | None:
     values = from_item(item)
     return Replay(
         status_code=int(values["statusCode"]),
-        body=json.loads(values["body"]),
+        # Compressed since the record had to fit one write unit; records written before, as text.
+        body=json.loads(zlib.decompress(bytes(values["answer"])) if "answer" in values else values["body"]),
         fingerprint=values.get("requestFingerprint"),
     )
 
@@ -264,7 +275,8 @@ def write_change(
                 {
                     "entity": "IdempotencyRecord",
                     "statusCode": replay.status_code,
-                    "body": json.dumps(replay.body, separators=(",", ":")),
+                    # The answer compressed: as text it is over 1 KB (2 more write units in a transaction).
+                    "answer": zlib.compress(json.dumps(replay.body, separators=(",", ":")).encode(), 9),
                     "requestFingerprint": replay.fingerprint,
                     "expiresAt": int((now + IDEMPOTENCY_TTL).timestamp()),
                 }
@@ -350,20 +362,35 @@ def routable_agents(organization_id: str, queue_id: str, *, limit: int, client: 
     ]
 
 
-def wrap_ups_due(now: datetime, *, limit: int = 500, client: Any = None) -> list[tuple[str, str]]:
-    """(organization, agent) whose wrap-up has elapsed by `now`, across organizations: the sweep."""
+def wrap_up_partition(organization_id: str, agent_id: str) -> str:
+    shard = zlib.crc32(agent_id.encode()) % WRAP_UP_SHARDS
+    return f"ORG#{organization_id}#WRAP_UP_DUE#{shard}"
+
+
+def wrap_ups_due(
+    organization_id: str | None, now: datetime, *, limit: int = 500, client: Any = None
+) -> list[tuple[str, str]]:
+    """(organization, agent) whose wrap-up has elapsed by `now`: the organization's shards, or with None
+    the partition every organization shared before the shards."""
     client = client or clients.dynamodb()
-    response = client.query(
-        TableName=_table(),
-        IndexName="gsi2",
-        KeyConditionExpression="gsi2pk = :due AND gsi2sk <= :now",
-        ExpressionAttributeValues={":due": {"S": WRAP_UP_DUE}, ":now": {"S": f"{_iso(now)}#~"}},
-        Limit=limit,
+    partitions = (
+        [LEGACY_WRAP_UP_DUE]
+        if organization_id is None
+        else [f"ORG#{organization_id}#WRAP_UP_DUE#{shard}" for shard in range(WRAP_UP_SHARDS)]
     )
     found = []
-    for item in response.get("Items", []):
-        values = from_item(item)
-        found.append((values["organizationId"], values["agentId"]))
+    for partition in partitions:
+        response = client.query(
+            TableName=_table(),
+            IndexName="gsi2",
+            KeyConditionExpression="gsi2pk = :due AND gsi2sk <= :now",
+            ExpressionAttributeValues={":due": {"S": partition}, ":now": {"S": f"{_iso(now)}#~"}},
+            ProjectionExpression="organizationId, agentId",
+            Limit=limit,
+        )
+        for item in response.get("Items", []):
+            values = from_item(item)
+            found.append((values["organizationId"], values["agentId"]))
     return found
 
 
@@ -588,8 +615,8 @@ def state_to_item(state: AgentState) -> dict[str, Any]:
         **state_view(state),
     }
     if state.status is Status.WRAP_UP and state.wrap_up_ends_at is not None:
-        item["gsi2pk"] = WRAP_UP_DUE
-        item["gsi2sk"] = f"{_iso(state.wrap_up_ends_at)}#{state.organization_id}#{state.agent_id}"
+        item["gsi2pk"] = wrap_up_partition(state.organization_id, state.agent_id)
+        item["gsi2sk"] = f"{_iso(state.wrap_up_ends_at)}#{state.agent_id}"
     return item
 
 

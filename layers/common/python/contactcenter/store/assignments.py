@@ -4,7 +4,9 @@ Keys (nobody else builds them):
   assignment  pk=ORG#{org}#ASSIGNMENT#{id}            sk=ASSIGNMENT    entity=AssignmentDefinition
               gsi2: ORG#{org}#CREATOR#{creator} / ASSIGNMENT#{id}         (what a supervisor created)
   agent copy  pk=ORG#{org}#AGENT#{agent}#ASSIGNMENTS  sk=ASSIGNMENT#{id}  entity=Assignment (streamed)
-              gsi2: ORG#{org}#ASSIGNMENT#{id} / AGENT#{agent}              (progress per assignment)
+              gsi2: ORG#{org}#ASSIGNMENT#{id}#{shard} / AGENT#{agent}      (progress per assignment;
+                    shard = crc32(agent) % PROGRESS_SHARDS: an assignment to 10,000 agents is not
+                    10,000 writes to one index partition)
   request     pk=ORG#{org}#ASSIGNMENT-REQUEST#{creator}#{key}  sk=REQUEST  (idempotent creation, 1 day)
               entity=AssignmentRequest: the id and time the key is tied to, the request's fingerprint
               and the agents it resolved to (what a replay answers)
@@ -21,7 +23,9 @@ refuses, and on refusal DynamoDB hands back the stored copy so the service can s
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -99,8 +103,22 @@ def _creator_partition(organization_id: str, creator_id: str) -> str:
     return f"ORG#{organization_id}#CREATOR#{creator_id}"
 
 
-def _progress_partition(organization_id: str, assignment_id: str) -> str:
-    return f"ORG#{organization_id}#ASSIGNMENT#{assignment_id}"
+# Creating copies for a whole organization writes them in 25-item batches, back to back: at a 5 ms batch
+# (the fastest DynamoDB answers) 5,000 copies a second, 78 a second on each of 64 shards. A progress read
+# is 64 small queries side by side (docs/cost-and-scale.md).
+PROGRESS_SHARDS = 64
+_CONCURRENT_QUERIES = 16
+
+
+def _progress_partition(organization_id: str, assignment_id: str, agent_id: str) -> str:
+    shard = zlib.crc32(agent_id.encode()) % PROGRESS_SHARDS
+    return f"ORG#{organization_id}#ASSIGNMENT#{assignment_id}#{shard}"
+
+
+def _progress_partitions(organization_id: str, assignment_id: str) -> list[str]:
+    # The unsharded partition, where copies made before the shards are.
+    legacy = f"ORG#{organization_id}#ASSIGNMENT#{assignment_id}"
+    return [legacy] + [f"{legacy}#{shard}" for shard in range(PROGRESS_SHARDS)]
 
 
 # --- creating ------------------------------------------------------------------------------------
@@ -257,17 +275,27 @@ def agent_copies(organization_id: str, agent_id: str, *, client: Any = None) -> 
 
 
 def assignment_copies(organization_id: str, assignment_id: str, *, client: Any = None) -> list[AgentAssignment]:
-    """Every agent's copy of one assignment (gsi2; an index is read eventually consistent)."""
+    """Every agent's copy of one assignment (gsi2, its shards side by side; an index is read eventually
+    consistent), ordered by agent."""
     client = client or clients.dynamodb()
-    items = _query_all(
-        client,
-        IndexName="gsi2",
-        KeyConditionExpression="gsi2pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": _progress_partition(organization_id, assignment_id)}},
-        ProjectionExpression=_LIST_PROJECTION,
-        ExpressionAttributeNames=_LIST_NAMES,
-    )
-    return [copy_from_item(values) for values in items]
+
+    def shard(partition: str) -> list[dict[str, Any]]:
+        return list(
+            _query_all(
+                client,
+                IndexName="gsi2",
+                KeyConditionExpression="gsi2pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": partition}},
+                ProjectionExpression=_LIST_PROJECTION,
+                ExpressionAttributeNames=_LIST_NAMES,
+            )
+        )
+
+    with ThreadPoolExecutor(_CONCURRENT_QUERIES) as pool:
+        items = [
+            item for found in pool.map(shard, _progress_partitions(organization_id, assignment_id)) for item in found
+        ]
+    return sorted((copy_from_item(values) for values in items), key=lambda copy: copy.agent_id)
 
 
 def created_by(
@@ -420,7 +448,7 @@ def copy_to_item(copy: AgentAssignment) -> dict[str, Any]:
         "pk": agent_partition(copy.organization_id, copy.agent_id),
         "sk": f"{COPY_PREFIX}{copy.assignment_id}",
         "entity": "Assignment",
-        "gsi2pk": _progress_partition(copy.organization_id, copy.assignment_id),
+        "gsi2pk": _progress_partition(copy.organization_id, copy.assignment_id, copy.agent_id),
         "gsi2sk": f"AGENT#{copy.agent_id}",
         "organizationId": copy.organization_id,
         **copy_view(copy),
