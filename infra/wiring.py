@@ -150,7 +150,7 @@ class Wiring:
 
 
 # Entities whose stream records are pushed to WebSocket clients (the `entity` attribute of the item).
-PUSHED_ENTITIES = ("AgentChange", "AgentMessage", "Assignment")
+PUSHED_ENTITIES = ("AgentChange", "AgentMessage", "Assignment", "RuleFiring", "AgentAdherence")
 
 WIRING = Wiring(
     functions=(
@@ -218,6 +218,12 @@ WIRING = Wiring(
             "functions.admin.app.handler",
             "Organization administration: units, people, roles, queues, settings, the transition policy",
             manages_identities=True,
+        ),
+        Function(
+            "schedules",
+            "functions.schedules.app.handler",
+            "Schedules (imports, changes), approved adherence exceptions, live adherence reads",
+            timeout_seconds=30,  # an import of a few thousand agent-days recomputes today's adherence at once
         ),
         Function(
             "token_claims",
@@ -296,6 +302,21 @@ WIRING = Wiring(
         HttpRoute("PUT", "/admin/roles/{roleName}", "admin", "administration", "Define or replace a custom role"),
         HttpRoute("DELETE", "/admin/roles/{roleName}", "admin", "administration", "Delete a custom role nobody has"),
         HttpRoute("PUT", "/admin/policy", "admin", "administration", "Replace the transition policy"),
+        HttpRoute("GET", "/admin/status-rules", "admin", "administration", "Status rules and the settings version"),
+        HttpRoute("PUT", "/admin/status-rules", "admin", "administration", "Replace the status rules"),
+        HttpRoute("PUT", "/admin/adherence", "admin", "administration", "What adheres to each scheduled activity"),
+        HttpRoute("POST", "/schedules/imports", "schedules", "schedules.manage", "Import schedules as JSON"),
+        HttpRoute("POST", "/schedules/imports/csv", "schedules", "schedules.manage", "Import schedules as CSV"),
+        HttpRoute("GET", "/agents/{agentId}/schedules/{day}", "schedules", "schedules.manage", "One agent-day"),
+        HttpRoute("PUT", "/agents/{agentId}/schedules/{day}", "schedules", "schedules.manage", "Replace an agent-day"),
+        HttpRoute(
+            "DELETE", "/agents/{agentId}/schedules/{day}", "schedules", "schedules.manage", "Delete an agent-day"
+        ),
+        HttpRoute(
+            "POST", "/agents/{agentId}/adherence-exceptions", "schedules", "supervision.act", "Approve time as adherent"
+        ),
+        HttpRoute("GET", "/units/{unitId}/adherence", "schedules", "supervision.view", "A unit's live adherence"),
+        HttpRoute("GET", "/me/adherence", "schedules", "attendance.self", "Today's schedule and own adherence"),
         HttpRoute("GET", "/admin/people", "admin", "administration", "People and integrations"),
         HttpRoute("POST", "/admin/people", "admin", "administration", "Add a person (a user of the identity provider)"),
         HttpRoute("GET", "/admin/people/{userId}", "admin", "administration", "A person"),
@@ -323,8 +344,8 @@ WIRING = Wiring(
                     "eventName": ["INSERT"],
                     "dynamodb": {"NewImage": {"entity": {"S": list(PUSHED_ENTITIES)}}},
                 },
-                # A saved assignment is an update of the agent's copy, not a new item.
-                {"eventName": ["MODIFY"], "dynamodb": {"NewImage": {"entity": {"S": ["Assignment"]}}}},
+                # A saved assignment is an update of the agent's copy, not a new item; so is a new live adherence.
+                {"eventName": ["MODIFY"], "dynamodb": {"NewImage": {"entity": {"S": ["Assignment", "AgentAdherence"]}}}},
             ),
         ),
         StreamConsumer(

@@ -31,11 +31,14 @@ from contactcenter.administration import (
     RenameGroup,
     RenameUnit,
     ReplacePolicy,
+    ReplaceStatusRules,
+    SetAdherence,
     SetAttendance,
     SetRouting,
     UpdateOrganization,
     UpdateQueue,
     UpdateReason,
+    load_status_rules,
 )
 from contactcenter.edge.clock import utc_now
 from contactcenter.edge.http import build_resolver, current_principal, serve
@@ -168,6 +171,20 @@ class PersonPatch(_Body):
     queues: Ids | None = None
     # null removes the number; leaving the field out keeps it.
     employee_number: EmployeeNumber | None = Field(default=None, alias="employeeNumber")
+
+
+class StatusRulesBody(_Body):
+    """The organization's whole rule set (docs/rules.md); each rule is checked by the rules' own model,
+    so a refusal names the rule broken (`tiers_out_of_order`, `force_not_allowed`...)."""
+
+    status_rules: list[dict[str, Any]] = Field(alias="statusRules", max_length=50)
+
+
+class AdherenceBody(_Body):
+    """What adheres to each kind of activity, each kind's tolerance, the severe threshold (docs/adherence.md)."""
+
+    activities: dict[str, dict[str, Any]] | None = Field(default=None, max_length=10)
+    severe_minutes: int | None = Field(default=None, alias="severeMinutes")
 
 
 class IntegrationCreate(_Body):
@@ -316,6 +333,24 @@ def replace_policy(body: PolicyBody, if_match: IfMatch) -> dict[str, Any]:
     policy = body.policy
     command = ReplacePolicy(policy) if isinstance(policy, str) else ReplacePolicy(policy.name, policy.manual)
     return _change(command, if_match)
+
+
+# --- status rules and adherence -----------------------------------------------------------------
+
+
+@app.get("/admin/status-rules")
+def read_status_rules() -> dict[str, Any]:
+    return administration.status_rules_of(current_principal(app).organization_id)
+
+
+@app.put("/admin/status-rules")
+def replace_status_rules(body: StatusRulesBody, if_match: IfMatch) -> dict[str, Any]:
+    return _change(ReplaceStatusRules(load_status_rules(body.status_rules)), if_match)
+
+
+@app.put("/admin/adherence")
+def replace_adherence(body: AdherenceBody, if_match: IfMatch) -> dict[str, Any]:
+    return _change(SetAdherence(body.model_dump(by_alias=True, exclude_none=True)), if_match)
 
 
 # --- people --------------------------------------------------------------------------------------

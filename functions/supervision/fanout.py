@@ -25,6 +25,13 @@ def push_record(record: DynamoDBRecord) -> None:
     if image.get("entity") == "AgentMessage":
         fanout.push_message(image)
         return
+    if image.get("entity") == "RuleFiring":
+        fanout.push_rule_firing(image)
+        return
+    if image.get("entity") == "AgentAdherence":
+        old = record.raw_event["dynamodb"].get("OldImage")
+        fanout.push_adherence(image, from_item(old) if old else None)
+        return
     if image.get("entity") != "AgentChange":
         return  # the filter criteria keep these out; tolerate them anyway
     outcome = fanout.push(image["organizationId"], fanout.channels_for_change(image), fanout.message_for_change(image))

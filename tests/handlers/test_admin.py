@@ -891,3 +891,93 @@ def test_a_retired_agent_leaves_the_unit_dashboard_and_keeps_their_history(ada: 
 
     history = history_page("acme", zoe["userId"], limit=10)
     assert [entry.to_status.value for entry in reversed(history)] == ["AVAILABLE", "AWAY"]  # kept for reports
+
+
+# --- status rules and adherence settings ---------------------------------------------------------
+
+LONG_BREAK = {
+    "ruleId": "long-break",
+    "name": "Long break",
+    "status": "UNAVAILABLE",
+    "reason": "BREAK",
+    "exemptUnits": ["south"],
+    "cooldownSeconds": 600,
+    "tiers": [
+        {"afterSeconds": 300, "notice": "warning"},
+        {"afterSeconds": 600, "notice": "alert", "notifyAgent": True},
+        {"afterSeconds": 900, "force": {"status": "AVAILABLE"}, "publishEvent": True},
+    ],
+}
+
+
+def test_status_rules_are_replaced_whole_versioned_and_audited(ada: Caller) -> None:
+    assert body_of(ada.call("GET", "/admin/status-rules")) == {"version": 0, "statusRules": []}
+    replaced = ada.call("PUT", "/admin/status-rules", body={"statusRules": [LONG_BREAK]}, version=0)
+    assert replaced["statusCode"] == 200, replaced
+    rule = body_of(replaced)["statusRules"][0]
+    assert rule["tiers"][2] == {
+        "afterSeconds": 900,
+        "notice": None,
+        "notifyAgent": False,
+        "force": {"status": "AVAILABLE", "reason": None},
+        "publishEvent": True,
+    }
+    assert body_of(ada.call("GET", "/admin/status-rules"))["version"] == 1
+    stale = ada.call("PUT", "/admin/status-rules", body={"statusRules": []}, version=0)
+    _refused(stale, 409, "stale_version", "If-Match")
+    (entry,) = _audit()
+    assert entry["action"] == {"S": "status_rules.replace"}
+    # A unit a rule names cannot go away underneath it.
+    ada.write("POST", "/admin/units", body={"unitId": "east", "name": "East"})
+    ada.write("PUT", "/admin/status-rules", body={"statusRules": [{**LONG_BREAK, "unitId": "east"}]})
+    refused = ada.write("DELETE", "/admin/units/east", "/admin/units/{unitId}")
+    _refused(refused, 422, "unknown_unit", "statusRules[0].unitId")
+
+
+@pytest.mark.parametrize(
+    ("change", "rule", "field"),
+    [
+        ({"tiers": [{"afterSeconds": 60}]}, "tier_does_nothing", "statusRules[0].tiers[0]"),
+        (
+            {"tiers": [{"afterSeconds": 600, "notice": "alert"}, {"afterSeconds": 300, "notice": "warning"}]},
+            "tiers_out_of_order",
+            "statusRules[0]",
+        ),
+        ({"reason": "NAP"}, "unknown_reason", "statusRules[0].reason"),
+        ({"unitId": "mars"}, "unknown_unit", "statusRules[0].unitId"),
+        (
+            {"tiers": [{"afterSeconds": 60, "force": {"status": "UNAVAILABLE"}}]},
+            "reason_required",
+            "statusRules[0].tiers[0].force.reason",
+        ),
+        ({"status": "WRAP_UP", "reason": None}, "force_from_automatic", "statusRules[0]"),
+        ({"tiers": [{"afterSeconds": "soon", "notice": "alert"}]}, "invalid", "statusRules[0].tiers[0].afterSeconds"),
+    ],
+)
+def test_a_refused_rule_gets_422_naming_the_rule_and_changes_nothing(
+    ada: Caller, unchanged: None, change: dict[str, Any], rule: str, field: str
+) -> None:
+    response = ada.call("PUT", "/admin/status-rules", body={"statusRules": [{**LONG_BREAK, **change}]}, version=0)
+    _refused(response, 422, rule, field)
+
+
+def test_two_rules_with_one_id_are_refused(ada: Caller, unchanged: None) -> None:
+    response = ada.call("PUT", "/admin/status-rules", body={"statusRules": [LONG_BREAK, LONG_BREAK]}, version=0)
+    _refused(response, 422, "duplicate_rule", "statusRules")
+
+
+def test_adherence_settings_are_replaced_and_checked(ada: Caller) -> None:
+    default = ada.settings()["adherence"]
+    assert default["activities"]["break"]["states"] == [
+        {"status": "UNAVAILABLE", "reason": "BREAK"},
+        {"status": "AWAY", "reason": None},
+    ]
+    activities = {**default["activities"], "meeting": {"states": [{"status": "OFFLINE_WORK"}], "toleranceMinutes": 5}}
+    changed = ada.write("PUT", "/admin/adherence", body={"activities": activities, "severeMinutes": 20})
+    assert changed["statusCode"] == 200, changed
+    assert body_of(changed)["adherence"]["activities"]["meeting"]["toleranceMinutes"] == 5
+    assert body_of(changed)["adherence"]["severeMinutes"] == 20
+    missing = ada.write("PUT", "/admin/adherence", body={"activities": {"work": default["activities"]["work"]}})
+    _refused(missing, 422, "activity_kind_missing")
+    nap = {**activities, "break": {"states": [{"status": "UNAVAILABLE", "reason": "NAP"}]}}
+    _refused(ada.write("PUT", "/admin/adherence", body={"activities": nap}), 422, "unknown_reason")

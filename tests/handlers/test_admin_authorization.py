@@ -75,6 +75,9 @@ REQUESTS: dict[str, Request] = {
     "PUT /admin/roles/{roleName}": _settings("/admin/roles/QA", body={"permissions": ["engage"]}),
     "DELETE /admin/roles/{roleName}": _settings("/admin/roles/SPARE"),
     "PUT /admin/policy": _settings("/admin/policy", body={"policy": "strict"}),
+    "GET /admin/status-rules": Request("/admin/status-rules", 200),
+    "PUT /admin/status-rules": _settings("/admin/status-rules", body={"statusRules": []}),
+    "PUT /admin/adherence": _settings("/admin/adherence", body={"severeMinutes": 20}),
     "GET /admin/people": Request("/admin/people", 200),
     "POST /admin/people": Request(
         "/admin/people",

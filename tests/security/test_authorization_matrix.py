@@ -71,7 +71,7 @@ class Outcome(StrEnum):
 _ENGAGE = frozenset({"engage", "engage.evaluations", "engage.coaching", "engage.elearning"})
 _SUPERVISING = frozenset({"supervision.view", "supervision.act", "assignments.manage", "reports.request", "connect"})
 ROLE_PERMISSIONS: Mapping[str, frozenset[str]] = {
-    "ADMIN": _SUPERVISING | _ENGAGE | {"reports.read", "administration"},
+    "ADMIN": _SUPERVISING | _ENGAGE | {"reports.read", "administration", "schedules.manage"},
     "SUPERVISOR": _SUPERVISING | _ENGAGE,
     "UNIT_MANAGER": _SUPERVISING | _ENGAGE,
     "AGENT": _ENGAGE | {"attendance.self", "work.self", "connect"},
@@ -225,6 +225,18 @@ ROUTES: Mapping[str, Row] = {
     # so a name the model refuses (422) proves the gate was passed without creating anything.
     "POST /admin/integrations": Row(Target.ORGANIZATION, {"name": "security/not a valid name"}),
     "GET /admin/audit": Row(Target.ORGANIZATION, query={"limit": "1"}),
+    # An import with no rows writes nothing; a CSV upload without a body stops at 422 empty_import.
+    "POST /schedules/imports": Row(Target.ORGANIZATION, {"schedules": []}),
+    "POST /schedules/imports/csv": Row(Target.ORGANIZATION),
+    "GET /agents/{agentId}/schedules/{day}": Row(Target.PERSON),
+    "PUT /agents/{agentId}/schedules/{day}": Row(Target.PERSON, {"activities": []}, headers=STALE),
+    "DELETE /agents/{agentId}/schedules/{day}": Row(Target.PERSON, headers=STALE),
+    # Checked for supervision before the times are read: a time that is not one stops at 422.
+    "POST /agents/{agentId}/adherence-exceptions": Row(
+        Target.AGENT, {"start": "soon", "end": "later", "note": "security matrix"}
+    ),
+    "GET /units/{unitId}/adherence": Row(Target.UNIT, query={"limit": "1"}),
+    "GET /me/adherence": Row(Target.SELF),
 }
 
 # Path parameters that name no scope-dependent target.
@@ -235,6 +247,7 @@ FIXED_PATH_VALUES = {
     "kind": "unavailable",
     "code": "BREAK",
     "roleName": "SECURITY_AUDITOR",
+    "day": REPORT_DAY,
 }
 # Text of demo's that another organization's caller must never be shown.
 DEMO_MARKERS = ('"demo"', "Demo Contact Center", "agent-alice", "agent-chiara", "sup-sofia", "admin-ada")

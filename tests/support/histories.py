@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from contactcenter.attendance import AgentHistory, Entry, epoch_ms
+from contactcenter.report_files import AgentPlan, Plans
 
 
 @dataclass(frozen=True)
@@ -111,3 +112,43 @@ def golden_histories() -> list[AgentHistory]:
         name="Cy",
     )
     return [ana, ben, cy]
+
+
+def golden_plans() -> Plans:
+    """Schedules for the golden histories' daylight-saving days, one approved exception among them."""
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from contactcenter.attendance import day_of
+    from contactcenter.schedules import ActivityDraft, AdherenceSettings, build_schedule, parse_moment
+
+    rome = ZoneInfo("Europe/Rome")
+    spring, autumn = date(2026, 3, 29), date(2026, 10, 25)
+    written = {
+        (spring, "ana"): [("work", "00:00", "01:30"), ("break", "01:30", "01:45"), ("work", "01:45", "06:00")],
+        (spring, "ben"): [
+            ("work", "09:00", "10:00"),
+            ("meeting", "10:00", "11:00"),
+            ("work", "11:00", "12:00"),
+            ("lunch", "12:00", "12:30"),
+            ("training", "12:30", "17:00"),
+        ],
+        (autumn, "ana"): [
+            ("work", "01:00", "2026-10-25T02:30:00+02:00"),
+            ("break", "2026-10-25T02:30:00+02:00", "2026-10-25T02:15:00+01:00"),
+            ("work", "2026-10-25T02:15:00+01:00", "04:00"),
+        ],
+        (autumn, "ben"): [("work", "00:00", "07:00")],
+    }
+    by_day: dict[date, dict[str, AgentPlan]] = {}
+    for (day, agent_id), activities in written.items():
+        schedule = build_schedule(agent_id, day, [ActivityDraft(*a) for a in activities], rome)
+        exceptions = []
+        if (day, agent_id) == (spring, "ben"):
+            local = day_of(day, rome)
+            exceptions = [
+                (parse_moment(t, local, rome, field_name="t"), parse_moment(u, local, rome, field_name="u"))
+                for t, u in [("12:10", "12:20")]
+            ]
+        by_day.setdefault(day, {})[agent_id] = AgentPlan(schedule.activities, exceptions)
+    return Plans(AdherenceSettings(), by_day)

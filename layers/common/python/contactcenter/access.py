@@ -27,6 +27,7 @@ class Permission(StrEnum):
     ASSIGNMENTS_MANAGE = "assignments.manage"  # create assignments, see progress
     REPORTS_READ = "reports.read"  # list and download report files
     REPORTS_REQUEST = "reports.request"  # ask for an on-demand report
+    SCHEDULES_MANAGE = "schedules.manage"  # import, change and delete agents' schedules
     ADMINISTRATION = "administration"  # configure the organization
     CONNECT = "connect"  # open a WebSocket session
 

@@ -32,6 +32,8 @@ from contactcenter.organization import (
     WrapUpMode,
 )
 from contactcenter.people import Person
+from contactcenter.schedules import AdherenceSettings, adherence_settings_view
+from contactcenter.status_rules import MAX_RULES, RULE_ERRORS, StatusRule, rule_view
 from contactcenter.statuses import Platform, Status
 from contactcenter.transitions import BUILT_IN_POLICIES, TransitionPolicy
 
@@ -97,6 +99,20 @@ def check_settings(settings: OrganizationSettings) -> None:
         raise Invalid("agents need an active clock-out reason to clock out", field="reasons", rule="reason_required")
     if not settings.clock_in_platforms:
         raise Invalid("allow clock-in from at least one platform", field="clockInPlatforms", rule="platform_required")
+    for index, rule in enumerate(settings.status_rules):
+        _check_rule(settings, rule, f"statusRules[{index}]")
+    _check_adherence(settings)
+
+
+def _check_adherence(settings: OrganizationSettings) -> None:
+    for kind, activity in settings.adherence.activities.items():
+        for state in activity.states:
+            if state.reason is not None and not _has_reason(settings, ReasonKind.UNAVAILABLE, state.reason):
+                raise Invalid(
+                    f"no unavailable reason {state.reason!r}",
+                    field=f"adherence.activities.{kind}",
+                    rule="unknown_reason",
+                )
 
 
 # --- organization --------------------------------------------------------------------------------
@@ -512,6 +528,103 @@ class ReplacePolicy:
         return settings.model_copy(update={"policy": load_policy(self.name, self.manual)})
 
 
+# --- status rules and adherence ------------------------------------------------------------------
+
+
+def load_status_rules(raw: Sequence[Mapping[str, Any]]) -> tuple[StatusRule, ...]:
+    """Rules from their JSON, each checked alone; refusals name the rule's index and the broken rule."""
+    if len(raw) > MAX_RULES:
+        raise Invalid(f"at most {MAX_RULES} status rules", field="statusRules", rule="too_many")
+    rules = []
+    for index, body in enumerate(raw):
+        try:
+            rules.append(StatusRule.model_validate(body))
+        except ValidationError as error:
+            message, rule, where = _rule_refusal(error)
+            raise Invalid(message, field=f"statusRules[{index}]{where}", rule=rule) from None
+    ids = [rule.rule_id for rule in rules]
+    duplicated = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
+    if duplicated:
+        raise Invalid(f"rule ids {duplicated} are used twice", field="statusRules", rule="duplicate_rule")
+    return tuple(rules)
+
+
+def _rule_refusal(error: ValidationError) -> tuple[str, str, str]:
+    detail = error.errors()[0]
+    cause = (detail.get("ctx") or {}).get("error")
+    text = str(cause) if cause is not None else str(detail.get("msg", ""))
+    rule = text.split(":", 1)[0].strip()
+    location = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in detail.get("loc", ()))
+    return text, (rule if rule in RULE_ERRORS else "invalid"), location
+
+
+def _check_rule(settings: OrganizationSettings, rule: StatusRule, where: str) -> None:
+    units = settings.unit_ids()
+    if rule.unit_id is not None and rule.unit_id not in units:
+        raise Invalid(f"unknown unit {rule.unit_id!r}", field=f"{where}.unitId", rule="unknown_unit")
+    unknown = sorted(rule.exempt_units - units)
+    if unknown:
+        raise Invalid(f"unknown units {unknown}", field=f"{where}.exemptUnits", rule="unknown_unit")
+    if rule.queue_id is not None and settings.queue(rule.queue_id) is None:
+        raise Invalid(f"unknown queue {rule.queue_id!r}", field=f"{where}.queueId", rule="unknown_queue")
+    if rule.reason is not None and not _has_reason(settings, ReasonKind.UNAVAILABLE, rule.reason):
+        raise Invalid(f"no unavailable reason {rule.reason!r}", field=f"{where}.reason", rule="unknown_reason")
+    for number, tier in enumerate(rule.tiers):
+        force = tier.force
+        if force is None:
+            continue
+        field_name = f"{where}.tiers[{number}].force"
+        if not settings.policy.allows(rule.status, force.status):
+            raise Invalid(
+                f"the policy does not allow {rule.status} -> {force.status}", field=field_name, rule="force_not_allowed"
+            )
+        kind = {Status.UNAVAILABLE: ReasonKind.UNAVAILABLE, Status.AWAY: ReasonKind.CLOCK_OUT}.get(force.status)
+        if kind is None and force.reason is not None:
+            raise Invalid(f"{force.status} takes no reason", field=f"{field_name}.reason", rule="reason_not_allowed")
+        if kind is not None and (force.reason is None or not _has_reason(settings, kind, force.reason, active=True)):
+            raise Invalid(
+                f"forcing {force.status} needs an active {kind.value} reason",
+                field=f"{field_name}.reason",
+                rule="reason_required",
+            )
+
+
+def _has_reason(settings: OrganizationSettings, kind: ReasonKind, code: str, *, active: bool = False) -> bool:
+    return any(r.code == code and (r.active or not active) for r in _reasons(settings, kind))
+
+
+@dataclass(frozen=True)
+class ReplaceStatusRules:
+    action: ClassVar[str] = "status_rules.replace"
+    needs_usage: ClassVar[bool] = False
+
+    rules: tuple[StatusRule, ...]
+
+    def apply(self, settings: OrganizationSettings, usage: Usage) -> OrganizationSettings:
+        return settings.model_copy(update={"status_rules": self.rules})
+
+
+@dataclass(frozen=True)
+class SetAdherence:
+    """`adherence` holds the whole adherence settings as JSON (activities left out take the defaults)."""
+
+    action: ClassVar[str] = "adherence.update"
+    needs_usage: ClassVar[bool] = False
+
+    adherence: Mapping[str, Any]
+
+    def apply(self, settings: OrganizationSettings, usage: Usage) -> OrganizationSettings:
+        try:
+            adherence = AdherenceSettings.model_validate(self.adherence)
+        except ValidationError as error:
+            detail = error.errors()[0]
+            location = ".".join(str(part) for part in detail.get("loc", ()))
+            text = str(detail.get("msg", "invalid")).removeprefix("Value error, ")
+            rule = text.split(":", 1)[0] if text.startswith("activity_kind_missing") else "invalid"
+            raise Invalid(text, field=f"adherence.{location}" if location else "adherence", rule=rule) from None
+        return settings.model_copy(update={"adherence": adherence})
+
+
 # --- people --------------------------------------------------------------------------------------
 
 
@@ -731,7 +844,13 @@ def settings_view(settings: OrganizationSettings) -> dict[str, Any]:
         },
         "customRoles": [_role_view(name, granted) for name, granted in sorted(settings.custom_roles.items())],
         "policy": policy_view(settings.policy),
+        "statusRules": [rule_view(rule) for rule in settings.status_rules],
+        "adherence": adherence_settings_view(settings.adherence),
     }
+
+
+def status_rules_view(settings: OrganizationSettings) -> dict[str, Any]:
+    return {"version": settings.version, "statusRules": [rule_view(rule) for rule in settings.status_rules]}
 
 
 def policy_view(policy: TransitionPolicy) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contactcenter.access import Permission
+from contactcenter.schedules import AdherenceSettings
+from contactcenter.status_rules import StatusRule
 from contactcenter.statuses import Platform
 from contactcenter.transitions import DEFAULT_POLICY, TransitionPolicy
 
@@ -123,6 +125,9 @@ class OrganizationSettings(BaseModel):
     # Reasons ever active ("unavailable:BREAK", "clock-out:SICK"): only those could be chosen, so only
     # those can be named by history; they can be retired but not deleted (contactcenter/administration.py).
     reasons_ever_active: frozenset[str] = frozenset()
+    # Thresholds on time in a status, and what adheres to each kind of scheduled activity.
+    status_rules: tuple[StatusRule, ...] = ()
+    adherence: AdherenceSettings = Field(default_factory=AdherenceSettings)
 
     @field_validator("time_zone")
     @classmethod

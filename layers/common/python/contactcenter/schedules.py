@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.alias_generators import to_camel
 
 from contactcenter.attendance import Day, day_of
 from contactcenter.errors import Invalid
@@ -46,14 +47,14 @@ class ActivityKind(StrEnum):
 class AdherentState(BaseModel):
     """A status, and for UNAVAILABLE optionally one reason (None: any reason)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
     status: Status
     reason: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9_]{0,39}$")
 
 
 class ActivityAdherence(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
     states: tuple[AdherentState, ...] = Field(min_length=1, max_length=20)
     tolerance_minutes: int = Field(default=0, ge=0, le=120)
@@ -84,7 +85,7 @@ class AdherenceSettings(BaseModel):
     """Per organization: the states adhering to each kind of activity, each kind's tolerance (a mismatch
     shorter than it counts as adherent), and when an episode out of adherence becomes severe."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
     activities: dict[ActivityKind, ActivityAdherence] = Field(default_factory=lambda: dict(DEFAULT_ACTIVITIES))
     severe_minutes: int = Field(default=15, ge=1, le=480)
@@ -92,7 +93,7 @@ class AdherenceSettings(BaseModel):
     @field_validator("activities")
     @classmethod
     def _every_kind(cls, value: dict[ActivityKind, ActivityAdherence]) -> dict[ActivityKind, ActivityAdherence]:
-        missing = sorted(set(ActivityKind) - set(value))
+        missing = sorted(kind.value for kind in set(ActivityKind) - set(value))
         if missing:
             raise ValueError(f"activity_kind_missing: say what adheres to {missing}")
         return value

@@ -17,11 +17,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.alias_generators import to_camel
 
-from contactcenter.agents import AgentState
+from contactcenter.attendance import epoch_ms
 from contactcenter.statuses import Status
+
+if TYPE_CHECKING:
+    from contactcenter.agents import AgentState  # agents.py reads the settings, which hold the rules
 
 MAX_RULES = 50
 MAX_TIERS = 5
@@ -39,7 +44,7 @@ class Notice(StrEnum):
 
 
 class ForcedStatus(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
     status: Status
     reason: str | None = Field(default=None, pattern=r"^[A-Z][A-Z0-9_]{0,39}$")
@@ -48,7 +53,7 @@ class ForcedStatus(BaseModel):
 class RuleTier(BaseModel):
     """What happens once the agent has been `after_seconds` in the matched status."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
     after_seconds: int = Field(ge=1, le=MAX_TIER_SECONDS)
     notice: Notice | None = None  # pushed to the unit's supervisors
@@ -66,7 +71,7 @@ class RuleTier(BaseModel):
 
 
 class StatusRule(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True)
 
     rule_id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
     name: str = Field(min_length=1, max_length=120)
@@ -142,7 +147,8 @@ class Stint:
 
     @property
     def key(self) -> str:
-        return self.since.isoformat(timespec="milliseconds")
+        """Epoch milliseconds, zero-padded: keys of one agent's stints sort by time."""
+        return f"{epoch_ms(self.since):013d}"
 
 
 def stint_of(state: AgentState) -> Stint | None:

@@ -148,7 +148,7 @@ def _refusal(status_code: int, body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _unreadable_body(event: Mapping[str, Any]) -> dict[str, Any] | None:
+def _unreadable_body(event: Mapping[str, Any], csv_routes: frozenset[str] = frozenset()) -> dict[str, Any] | None:
     """The answer to a body the routes cannot read, before the resolver parses it: 415 for anything but
     JSON (forms and multipart would be parsed into what no route expects; a multipart type without a
     boundary raised, a 500), 422 for bytes that are not UTF-8 (decoding them raised, a 500)."""
@@ -157,7 +157,8 @@ def _unreadable_body(event: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
     content_type = str((event.get("headers") or {}).get("content-type", ""))
     media_type = content_type.split(";", 1)[0].strip().lower()
-    if media_type not in ("", content_types.APPLICATION_JSON) and not media_type.endswith("+json"):
+    csv_upload = media_type == "text/csv" and event.get("routeKey") in csv_routes
+    if media_type not in ("", content_types.APPLICATION_JSON) and not media_type.endswith("+json") and not csv_upload:
         error = {
             "code": "unsupported_media_type",
             "message": "the body must be JSON (Content-Type: application/json)",
@@ -176,10 +177,13 @@ def _unreadable_body(event: Mapping[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> dict[str, Any]:
+def serve(
+    app: APIGatewayHttpResolver, event: dict[str, Any], context: Any, *, csv_routes: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """Authorize by the wiring table's permission for this route, then let the resolver run it.
 
-    Unknown routes are refused (fail closed): a route missing from the wiring never runs.
+    Unknown routes are refused (fail closed): a route missing from the wiring never runs. Bodies are
+    JSON, except on `csv_routes` (route keys), which also take text/csv (uploads).
     """
     try:
         principal = with_organization_roles(principal_from_http_event(event))
@@ -190,7 +194,7 @@ def serve(app: APIGatewayHttpResolver, event: dict[str, Any], context: Any) -> d
             raise Forbidden(f"this action needs the permission {needed}", rule="missing_permission")
     except DomainError as error:
         return _lambda_response(error)
-    unreadable = _unreadable_body(event)
+    unreadable = _unreadable_body(event, csv_routes)
     if unreadable is not None:
         return unreadable
     app.append_context(principal=principal)

@@ -73,6 +73,10 @@ def settings_of(organization_id: str) -> dict[str, Any]:
     return rules.settings_view(organization_store.read_settings(organization_id).settings)
 
 
+def status_rules_of(organization_id: str) -> dict[str, Any]:
+    return rules.status_rules_view(organization_store.read_settings(organization_id).settings)
+
+
 def roles_of(organization_id: str) -> dict[str, Any]:
     return rules.roles_view(organization_store.read_settings(organization_id).settings)
 

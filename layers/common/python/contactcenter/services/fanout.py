@@ -66,6 +66,52 @@ def push_message(image: Mapping[str, Any]) -> PushOutcome:
     return push(image["organizationId"], [connection_store.agent_channel(image["agentId"])], message)
 
 
+def push_rule_firing(image: Mapping[str, Any]) -> PushOutcome:
+    """A status rule's tier fired: the supervisors of the agent's unit see it (and the agent, if the tier
+    says so). A tier that only forces or publishes still shows on the dashboard, as an action."""
+    message = {"type": "rule.fired", **{k: image.get(k) for k in _FIRING_KEYS}}
+    channels = [connection_store.unit_channel(image["unitId"])] if image.get("unitId") else []
+    if image.get("notifyAgent"):
+        channels.append(connection_store.agent_channel(image["agentId"]))
+    return push(image["organizationId"], channels, message)
+
+
+_FIRING_KEYS = (
+    "organizationId",
+    "agentId",
+    "agentName",
+    "unitId",
+    "firingId",
+    "ruleId",
+    "ruleName",
+    "tier",
+    "tiers",
+    "notice",
+    "force",
+    "publishEvent",
+    "status",
+    "reason",
+    "since",
+    "at",
+)
+
+
+def push_adherence(image: Mapping[str, Any], old_image: Mapping[str, Any] | None) -> PushOutcome:
+    """An agent's live adherence changed: their units' supervisors and the agent hear it (a rewrite with
+    the same view, only the next check moved, pushes nothing)."""
+    if old_image is not None and old_image.get("digest") == image.get("digest"):
+        return PushOutcome()
+    channels = [connection_store.agent_channel(image["agentId"])]
+    channels += [connection_store.unit_channel(unit) for unit in image.get("unitIds") or []]
+    message = {
+        "type": "adherence.changed",
+        "organizationId": image["organizationId"],
+        "agentId": image["agentId"],
+        "adherence": image.get("view"),
+    }
+    return push(image["organizationId"], channels, message)
+
+
 def close_forced_out_sessions(image: Mapping[str, Any]) -> int:
     """A supervisor forced the agent AWAY: after the push, the agent's open sessions are closed."""
     if image.get("toStatus") != "AWAY" or image.get("actorKind") != "supervisor" or image.get("kind") != "status":

@@ -153,6 +153,21 @@ def get_state(organization_id: str, agent_id: str, *, client: Any = None) -> Kno
     return _known_from_item(item) if item else None
 
 
+def get_states(organization_id: str, agent_ids: Iterable[str], *, client: Any = None) -> list[AgentState]:
+    """Several agents' states (BatchGetItem, 100 keys a request, strongly consistent); unknown ids left out."""
+    client = client or clients.dynamodb()
+    ids = list(dict.fromkeys(agent_ids))
+    states: list[AgentState] = []
+    for start in range(0, len(ids), 100):
+        keys = [agent_key(organization_id, agent_id) for agent_id in ids[start : start + 100]]
+        request: dict[str, Any] = {_table(): {"Keys": keys, "ConsistentRead": True}}
+        while request:
+            response = client.batch_get_item(RequestItems=request)
+            states.extend(state_from_item(from_item(item)) for item in response.get("Responses", {}).get(_table(), []))
+            request = response.get("UnprocessedKeys") or {}
+    return states
+
+
 def get_state_and_replay(
     organization_id: str, agent_id: str, *, caller_id: str, idempotency_key: str, client: Any = None
 ) -> tuple[KnownState | None, Replay | None]:

@@ -115,7 +115,7 @@ def put_settings(
         put["ExpressionAttributeValues"] = {":expected": {"N": str(expected_version)}}
     writes: list[dict[str, Any]] = [{"Put": put}, {"Put": {"TableName": table, "Item": _directory_item(settings)}}]
     if audit is not None:
-        writes.append(_audit_put(audit))
+        writes.append(audit_put(audit))
     try:
         client.transact_write_items(TransactItems=writes)
     except ClientError as error:
@@ -256,7 +256,7 @@ def save_settings(
                 },
             }
         },
-        _audit_put(audit),
+        audit_put(audit),
     ]
     if after.time_zone != before.settings.time_zone:
         writes.append({"Put": {"TableName": table, "Item": _directory_item(after)}})
@@ -323,7 +323,7 @@ def save_person(
                 },
             }
         },
-        _audit_put(audit),
+        audit_put(audit),
     ]
     if agent is not None:
         writes.append(_agent_put(agent, table))
@@ -384,7 +384,7 @@ def _audit_pk(organization_id: str) -> str:
     return f"ORG#{organization_id}#AUDIT"
 
 
-def _audit_put(entry: AuditEntry) -> dict[str, Any]:
+def audit_put(entry: AuditEntry) -> dict[str, Any]:
     at = entry.at.isoformat(timespec="milliseconds")
     item = {
         "pk": {"S": _audit_pk(entry.organization_id)},

@@ -39,6 +39,11 @@ class SupervisorAction:
     reason: str = ""
 
 
+def action_put(action: SupervisorAction) -> dict[str, Any]:
+    """The action log line as a transaction's Put (written beside what it logs)."""
+    return {"Put": {"TableName": environment().table_name, "Item": _action_item(action)}}
+
+
 def _action_item(action: SupervisorAction) -> dict[str, Any]:
     return {
         "pk": {"S": f"ORG#{action.organization_id}#ACTIONS#{action.day}"},
