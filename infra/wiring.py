@@ -345,7 +345,10 @@ WIRING = Wiring(
                     "dynamodb": {"NewImage": {"entity": {"S": list(PUSHED_ENTITIES)}}},
                 },
                 # A saved assignment is an update of the agent's copy, not a new item; so is a new live adherence.
-                {"eventName": ["MODIFY"], "dynamodb": {"NewImage": {"entity": {"S": ["Assignment", "AgentAdherence"]}}}},
+                {
+                    "eventName": ["MODIFY"],
+                    "dynamodb": {"NewImage": {"entity": {"S": ["Assignment", "AgentAdherence"]}}},
+                },
             ),
         ),
         StreamConsumer(
