@@ -213,6 +213,9 @@ ROUTES: Mapping[str, Row] = {
     "PUT /admin/roles/{roleName}": Row(Target.ORGANIZATION, {"permissions": ["engage"]}, headers=STALE),
     "DELETE /admin/roles/{roleName}": Row(Target.ORGANIZATION, headers=STALE),
     "PUT /admin/policy": Row(Target.ORGANIZATION, {"policy": "default"}, headers=STALE),
+    "GET /admin/status-rules": Row(Target.ORGANIZATION),
+    "PUT /admin/status-rules": Row(Target.ORGANIZATION, {"statusRules": []}, headers=STALE),
+    "PUT /admin/adherence": Row(Target.ORGANIZATION, {"severeMinutes": 20}, headers=STALE),
     "GET /admin/people": Row(Target.ORGANIZATION),
     "POST /admin/people": Row(
         Target.ORGANIZATION,
