@@ -56,6 +56,7 @@ REPORT_TABLES = (
         "supervisor_actions", columns.SUPERVISOR_ACTIONS, "daily", "One row per thing a supervisor did to an agent"
     ),
     ReportTable("unavailable", columns.UNAVAILABLE, "daily", "One row per agent, local day and UNAVAILABLE reason"),
+    ReportTable("adherence", columns.ADHERENCE, "daily", "One row per scheduled agent and local day: adherence"),
     ReportTable(
         "attendance_month", columns.fixed_month_columns(), "monthly", "One row per agent and local month (rollup)"
     ),

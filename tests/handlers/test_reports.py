@@ -92,7 +92,7 @@ def _csv(content: bytes) -> list[dict[str, str]]:
 
 
 DAILY = "attendance/acme/daily/2026/03/29/"
-TABLES = ["attendance", "sessions", "supervisor-actions", "unavailable"]
+TABLES = ["adherence", "attendance", "sessions", "supervisor-actions", "unavailable"]
 FILES = sorted(
     ["README.txt", "manifest.json"]
     + [f"{table}.csv" for table in TABLES]
@@ -141,6 +141,7 @@ def test_the_hourly_run_compiles_each_organization_whose_day_is_over(
     assert manifest["period"]["seconds"] == 23 * 3600
     assert manifest["compiledAt"] == "2026-03-29T22:30:00.000+00:00"
     assert {f["name"]: f["rows"] for f in manifest["files"] if f["name"].endswith(".csv")} == {
+        "adherence.csv": 0,  # nobody was scheduled
         "attendance.csv": 2,
         "sessions.csv": 2,
         "supervisor-actions.csv": 1,
@@ -287,7 +288,7 @@ def test_an_on_demand_report_runs_from_request_to_download(
     assert done["state"] == "done"
     assert done["progress"] == {"agentsDone": 4, "agentsTotal": 4, "percent": 100}
     files = {f["name"]: f for f in done["files"]}
-    tables = [*TABLES, "intervals"]
+    tables = [*(t for t in TABLES if t != "adherence"), "intervals"]  # adherence.csv is a daily file
     assert sorted(files) == sorted(
         ["README.txt", "manifest.json"]
         + [f"{table}.csv" for table in tables]

@@ -30,7 +30,7 @@ from contactcenter.report_files import (
     manifest_file,
     readme_file,
 )
-from tests.support.histories import golden_histories
+from tests.support.histories import golden_histories, golden_plans
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "reports"
 ROME = ZoneInfo("Europe/Rome")
@@ -60,9 +60,13 @@ def _histories() -> list:
 def _daily(day: date, *, interval_minutes: int | None = None, parquet: bool = False) -> dict[str, bytes]:
     """The day's files; Parquet left out of the golden bytes (pyarrow's version is written into them)."""
     local = day_of(day, ROME)
-    compilation = Compilation(ROME, REASONS, labels=LABELS, interval_minutes=interval_minutes, parquet=parquet)
+    plans = None if interval_minutes else golden_plans()  # adherence.csv is a daily file
+    compilation = Compilation(
+        ROME, REASONS, labels=LABELS, interval_minutes=interval_minutes, parquet=parquet, adherence=plans is not None
+    )
     for history in _histories():
-        compilation.add(agent_report(history, [local], ROME, labels=LABELS, interval_minutes=interval_minutes))
+        report = agent_report(history, [local], ROME, labels=LABELS, interval_minutes=interval_minutes, plans=plans)
+        compilation.add(report)
     files = compilation.files()
     kind, job = ("on_demand", "golden") if interval_minutes else ("daily", None)
     facts = ManifestFacts("acme", kind, day, day, local.start, local.end, "Europe/Rome", None, interval_minutes, job)

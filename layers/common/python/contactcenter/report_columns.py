@@ -160,6 +160,29 @@ UNAVAILABLE = (
 )
 
 
+ADHERENCE = (
+    DAY,
+    *AGENT,
+    *UNIT,
+    *duration("scheduled", "Time scheduled (every activity, off included) within the day"),
+    *duration("adherent", "Scheduled time adhered to (approved, excused and tolerated time included)"),
+    *duration("non_adherent", "Scheduled time out of adherence (adherent + non-adherent = scheduled)"),
+    Column("adherence_percent", DECIMAL, "percent", "adherent / scheduled, two decimals rounded half up"),
+    *duration("work_scheduled", "Time scheduled as work"),
+    *duration("worked", "Time in states that adhere to work, at any time of the day"),
+    Column("conformance_percent", DECIMAL, "percent", "worked / work scheduled (may exceed 100), two decimals"),
+    *duration("approved", "Time inside exceptions a supervisor approved"),
+    *duration("excused", "Time still on work that began before a non-work activity"),
+    *duration("tolerated", "Mismatches younger than their activity's tolerance"),
+    *duration("unscheduled", "Time clocked in with no activity scheduled (not part of scheduled)"),
+    *duration("less_available", "Out-of-adherence time less available than planned"),
+    *duration("more_available", "Out-of-adherence time more available than planned"),
+    Column("episodes", INTEGER, "count", "Stretches of consecutive out-of-adherence seconds"),
+    Column("severe_episodes", INTEGER, "count", "Episodes that lasted the organization's severe threshold"),
+    *duration("longest_episode", "The longest episode"),
+)
+
+
 def month_columns(reasons: Sequence[tuple[str, str]]) -> tuple[Column, ...]:
     """attendance-month.csv: one row per agent with clocked time in the month (or the period)."""
     return (

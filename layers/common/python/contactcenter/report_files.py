@@ -28,6 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from contactcenter import report_columns as columns
+from contactcenter.adherence import AdherenceDay, adherence_day
 from contactcenter.attendance import (
     UNSPECIFIED_REASON,
     AgentDay,
@@ -41,6 +42,7 @@ from contactcenter.attendance import (
 )
 from contactcenter.intervals import STATUS_ORDER, IntervalRow, intervals
 from contactcenter.report_columns import Column
+from contactcenter.schedules import Activity, AdherenceSettings
 
 FORMAT_VERSION = 2
 ATTENDANCE = "attendance.csv"
@@ -48,6 +50,7 @@ SESSIONS = "sessions.csv"
 SUPERVISOR_ACTIONS = "supervisor-actions.csv"
 INTERVALS = "intervals.csv"
 UNAVAILABLE = "unavailable.csv"
+ADHERENCE = "adherence.csv"
 MONTH = "attendance-month.csv"
 README = "README.txt"
 MANIFEST = "manifest.json"
@@ -157,13 +160,15 @@ def _csv_converter(column: Column) -> Callable[[Any], object]:
         return _text
     if column.hours_of:
         return lambda value: "" if value is None else hours_text(value)
-    if column.type == columns.TIMESTAMP:
-        return lambda value: "" if value is None else utc_text(value)
-    if column.type == columns.DATE:
-        return lambda value: "" if value is None else value.isoformat()
-    if column.type == columns.BOOLEAN:
-        return lambda value: "" if value is None else ("true" if value else "false")
-    return _plain
+    return _CONVERTERS.get(column.type, _plain)
+
+
+_CONVERTERS: dict[str, Callable[[Any], object]] = {
+    columns.TIMESTAMP: lambda value: "" if value is None else utc_text(value),
+    columns.DATE: lambda value: "" if value is None else value.isoformat(),
+    columns.BOOLEAN: lambda value: "" if value is None else ("true" if value else "false"),
+    columns.DECIMAL: lambda value: "" if value is None else f"{value:.2f}",  # a percentage: two decimals, always
+}
 
 
 class TableBuilder:
@@ -313,7 +318,51 @@ def interval_row(row: IntervalRow, agent: AgentFacts, unit_id: str | None, zone:
     )
 
 
+def adherence_row(day: date, agent: AgentFacts, unit_id: str | None, labels: Labels, figures: AdherenceDay) -> Row:
+    return (
+        day,
+        *agent.columns(),
+        *_unit(unit_id, labels),
+        *_durations(figures.scheduled),
+        *_durations(figures.adherent),
+        *_durations(figures.non_adherent),
+        _percent(figures.adherence_basis_points),
+        *_durations(figures.work_scheduled),
+        *_durations(figures.worked),
+        _percent(figures.conformance_basis_points),
+        *_durations(figures.approved),
+        *_durations(figures.excused),
+        *_durations(figures.tolerated),
+        *_durations(figures.unscheduled),
+        *_durations(figures.less_available),
+        *_durations(figures.more_available),
+        len(figures.episodes),
+        figures.severe_episodes,
+        *_durations(max((e.seconds for e in figures.episodes), default=0)),
+    )
+
+
+def _percent(basis_points: int | None) -> float | None:
+    return None if basis_points is None else basis_points / 100
+
+
 # --- one compilation, agent by agent -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgentPlan:
+    """One agent's schedule and approved exceptions for one day (epoch seconds)."""
+
+    activities: Sequence[Activity]
+    exceptions: Sequence[tuple[int, int]] = ()
+
+
+@dataclass(frozen=True)
+class Plans:
+    """The daily file's schedules: by day, then by agent; agents with none get no adherence row."""
+
+    settings: AdherenceSettings
+    by_day: Mapping[date, Mapping[str, AgentPlan]]
 
 
 @dataclass(frozen=True)
@@ -327,6 +376,7 @@ class AgentReport:
     unavailable: list[Row]
     actions: list[SupervisorAction]
     intervals: list[Row]
+    adherence: list[Row] = field(default_factory=list)
 
 
 def agent_facts(history: AgentHistory) -> AgentFacts:
@@ -341,6 +391,7 @@ def agent_report(
     labels: Labels | None = None,
     until: int | None = None,
     interval_minutes: int | None = None,
+    plans: Plans | None = None,
 ) -> AgentReport:
     labels = labels or Labels()
     agent = agent_facts(history)
@@ -348,6 +399,14 @@ def agent_report(
     day_units: dict[date, str | None] = {}
     for part in attendance.sessions:
         day_units.setdefault(part.date, part.unit_id or agent.home_unit)
+    adherence: list[Row] = []
+    for day in days if plans is not None else ():
+        assert plans is not None
+        plan = plans.by_day.get(day.date, {}).get(history.agent_id)
+        if plan is not None:
+            figures = adherence_day(history.entries, day, plan.activities, plan.exceptions, plans.settings, until=until)
+            unit_id = day_units.get(day.date, agent.home_unit)
+            adherence.append(adherence_row(day.date, agent, unit_id, labels, figures))
     return AgentReport(
         agent=agent,
         days=attendance.days,
@@ -364,6 +423,7 @@ def agent_report(
         ]
         if interval_minutes
         else [],
+        adherence=adherence,
     )
 
 
@@ -387,6 +447,7 @@ class Compilation:
         labels: Labels | None = None,
         interval_minutes: int | None = None,
         parquet: bool = True,
+        adherence: bool = False,
     ) -> None:
         self.zone = zone
         self.reasons = reasons
@@ -397,6 +458,7 @@ class Compilation:
         self._sessions = TableBuilder(SESSIONS, columns.SESSIONS)
         self._unavailable = TableBuilder(UNAVAILABLE, columns.UNAVAILABLE)
         self._intervals = TableBuilder(INTERVALS, columns.INTERVALS) if interval_minutes else None
+        self._adherence = TableBuilder(ADHERENCE, columns.ADHERENCE) if adherence else None
 
     def add_actions(self, actions: Sequence[LoggedAction]) -> None:
         """Supervisor actions that are not agent history (monitoring, messages), from the action log."""
@@ -412,6 +474,8 @@ class Compilation:
         self._unavailable.add(report.unavailable)
         if self._intervals is not None:
             self._intervals.add(report.intervals)
+        if self._adherence is not None:
+            self._adherence.add(report.adherence)
 
     def days(self) -> list[tuple[AgentDay, AgentFacts, str | None]]:
         return self._days
@@ -428,6 +492,8 @@ class Compilation:
         tables = [attendance, self._sessions, actions, self._unavailable]
         if self._intervals is not None:
             tables.append(self._intervals)
+        if self._adherence is not None:
+            tables.append(self._adherence)
         return [file for table in tables for file in table.files(parquet=self.parquet)]
 
 
@@ -557,6 +623,7 @@ _ABOUT = {
     UNAVAILABLE: "one row per agent, local day and UNAVAILABLE reason (the reason columns of attendance, long)",
     INTERVALS: "one row per agent, interval, status and reason",
     MONTH: "one row per agent: the period's days summed",
+    ADHERENCE: "one row per scheduled agent and local day: adherence to the schedule (see docs/adherence.md)",
 }
 
 

@@ -40,11 +40,13 @@ from contactcenter.people import Person
 from contactcenter.report_files import (
     MANIFEST,
     AgentFacts,
+    AgentPlan,
     AgentReport,
     Compilation,
     Labels,
     LoggedAction,
     ManifestFacts,
+    Plans,
     ReportFile,
     agent_report,
     compiled_at,
@@ -57,6 +59,7 @@ from contactcenter.store import agents as agent_store
 from contactcenter.store import events
 from contactcenter.store import organizations as organization_store
 from contactcenter.store import reports as report_store
+from contactcenter.store import schedules as schedule_store
 from contactcenter.store import supervision as supervision_store
 from contactcenter.store.items import TRANSIENT_ERRORS
 from contactcenter.store.reports import JobState, ReportJob
@@ -93,6 +96,7 @@ def _compile(
     interval_minutes: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     everyone: Sequence[Person] | None = None,
+    plans: Plans | None = None,
 ) -> Compilation:
     """The compiled rows for these agents and days, cut at `until` (epoch seconds) when given; `everyone`
     (the organization's people, supervisors included) names the supervisors."""
@@ -112,13 +116,16 @@ def _compile(
             employee_number=person.employee_number,
             unit_id=person.units[0] if person.units else None,
         )
-        return agent_report(history, days, zone, labels=labels, until=until, interval_minutes=interval_minutes)
+        return agent_report(
+            history, days, zone, labels=labels, until=until, interval_minutes=interval_minutes, plans=plans
+        )
 
     compilation = Compilation(
         zone,
         [reason.code for reason in settings.unavailable_reasons],
         labels=labels,
         interval_minutes=interval_minutes,
+        adherence=plans is not None,
     )
     step = max(1, len(people) // PROGRESS_STEPS)
     pool = ThreadPoolExecutor(max_workers=READ_WORKERS)
@@ -233,9 +240,20 @@ def compile_day(organization_id: str, day: date, *, now: datetime) -> list[repor
     settings = organization_store.get_settings(organization_id)
     local = day_of(day, settings.zone)
     everyone = organization_store.list_people(organization_id)
-    files = _compile(settings, _agents(everyone, None), [local], everyone=everyone).files()
+    plans = _plans(organization_id, settings, day)
+    files = _compile(settings, _agents(everyone, None), [local], everyone=everyone, plans=plans).files()
     facts = ManifestFacts(organization_id, "daily", day, day, local.start, local.end, settings.time_zone, None)
     return _publish(report_store.daily_prefix(organization_id, day), facts, files, now=now)
+
+
+def _plans(organization_id: str, settings: OrganizationSettings, day: date) -> Plans:
+    """The day's schedules and approved exceptions as they stand when the files are compiled."""
+    plan = schedule_store.day_plan(organization_id, day)
+    agents = {
+        agent_id: AgentPlan(schedule.activities, [(e.start, e.end) for e in plan.exceptions.get(agent_id, [])])
+        for agent_id, schedule in plan.schedules.items()
+    }
+    return Plans(settings.adherence, {day: agents})
 
 
 # --- monthly rollup ------------------------------------------------------------------------------
