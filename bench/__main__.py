@@ -21,6 +21,7 @@ MODULES = (
     "bench.timers",
     "bench.reports",
     "bench.push",
+    "bench.console",
     "bench.report_end_to_end",
 )
 TABLE_START = "<!-- bench:start -->"

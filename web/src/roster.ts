@@ -108,6 +108,8 @@ export function rowAfter(previous: DashboardRow, push: AgentChanged): DashboardR
   };
 }
 
+const COLLATOR = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
+
 export type SortKey = "name" | "status" | "time";
 
 export interface Filter {
@@ -126,7 +128,7 @@ export function visibleRows(rows: Iterable<DashboardRow>, filter: Filter, sort: 
     chosen.push(row);
   }
   const order = new Map(STATUSES.map((s, i) => [s, i]));
-  const byName = (a: DashboardRow, b: DashboardRow) => a.displayName.localeCompare(b.displayName);
+  const byName = (a: DashboardRow, b: DashboardRow) => COLLATOR.compare(a.displayName, b.displayName);
   if (sort === "name") chosen.sort(byName);
   else if (sort === "status") chosen.sort((a, b) => (order.get(a.status) ?? 9) - (order.get(b.status) ?? 9) || byName(a, b));
   else chosen.sort((a, b) => (a.since ?? "9").localeCompare(b.since ?? "9") || byName(a, b));

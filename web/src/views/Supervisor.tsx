@@ -192,6 +192,8 @@ export function SupervisorView() {
     void load(target);
   }
 
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewport, setViewport] = useState(600);
   const counts = roster.counts();
   const rows = useMemo(() => visibleRows(roster.rows.values(), filter, sort), [roster.version, filter, sort]);
   const queues = useMemo(() => [...new Set([...roster.rows.values()].flatMap((r) => r.queues))].sort(), [roster.version]);
@@ -252,10 +254,19 @@ export function SupervisorView() {
                 <option value="time">time in status</option>
               </select>
             </label>
-            <span>{rows.length} shown</span>
+            <span data-testid="shown" data-count={rows.length}>{rows.length} shown</span>
           </div>
-          <div class="table-wrap">
-            <table class="agents" data-testid="agents">
+          <div
+            class="table-wrap agents-wrap"
+            onScroll={(e) => {
+              const target = e.currentTarget;
+              requestAnimationFrame(() => {
+                setScrollTop(target.scrollTop);
+                setViewport(target.clientHeight);
+              });
+            }}
+          >
+            <table class="agents" data-testid="agents" aria-rowcount={rows.length + 1}>
               <caption class="visually-hidden">Agents of {scope.kind} {scope.id}</caption>
               <thead>
                 <tr>
@@ -272,9 +283,20 @@ export function SupervisorView() {
                 </tr>
               </thead>
               <tbody>
-                {rows.map((row) => (
-                  <AgentRow key={row.agentId} row={row} open={open === row.agentId} onToggle={() => setOpen((o) => (o === row.agentId ? null : row.agentId))} />
-                ))}
+                {(() => {
+                  // Only the rows in view (and a margin) are in the page: a thousand agents cost what forty do.
+                  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
+                  const last = Math.min(rows.length, Math.ceil((scrollTop + viewport) / ROW_HEIGHT) + OVERSCAN);
+                  return (
+                    <>
+                      {first > 0 ? <tr aria-hidden="true" style={{ height: `${first * ROW_HEIGHT}px` }} /> : null}
+                      {rows.slice(first, last).map((row, i) => (
+                        <AgentRow key={row.agentId} index={first + i + 2} row={row} open={open === row.agentId} onToggle={() => setOpen((o) => (o === row.agentId ? null : row.agentId))} />
+                      ))}
+                      {last < rows.length ? <tr aria-hidden="true" style={{ height: `${(rows.length - last) * ROW_HEIGHT}px` }} /> : null}
+                    </>
+                  );
+                })()}
               </tbody>
             </table>
           </div>
@@ -293,12 +315,15 @@ function errorText(error: { message?: string; field?: string; rule?: string }): 
   return [error.message ?? "refused", error.field && `(field ${error.field}${error.rule ? `, rule ${error.rule}` : ""})`].filter(Boolean).join(" ");
 }
 
+const ROW_HEIGHT = 40; // px, as .agents tr sets it
+const OVERSCAN = 15;
+
 const AgentRow = memo(
-  function AgentRow({ row, open, onToggle }: { row: DashboardRow; open: boolean; onToggle: () => void }) {
+  function AgentRow({ row, open, onToggle, index }: { row: DashboardRow; open: boolean; onToggle: () => void; index: number }) {
     const now = Date.now();
     const seconds = row.since ? (now - Date.parse(row.since)) / 1000 : 0;
     return (
-      <tr data-agent={row.agentId} data-status={row.status} data-sequence={row.sequence}>
+      <tr data-agent={row.agentId} data-status={row.status} data-sequence={row.sequence} aria-rowindex={index}>
         <th scope="row">{row.displayName}</th>
         <td><StatusBadge status={row.status} reason={row.reason} /></td>
         <td class="time" data-since={row.since ?? undefined} data-status={row.status} data-level={level(row.status, seconds)}>
@@ -329,7 +354,7 @@ const AgentRow = memo(
       </tr>
     );
   },
-  (a, b) => a.row === b.row && a.open === b.open,
+  (a, b) => a.row === b.row && a.open === b.open && a.index === b.index,
 );
 
 function RowActions({ row, reasons, onClose, onNotice }: { row: DashboardRow; reasons: typeof DEFAULT_REASONS; onClose: () => void; onNotice: (n: Notice) => void }) {
