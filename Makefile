@@ -8,7 +8,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install dev test lint unit handlers e2e infra-test bench load openapi synth layer deploy clean console console-check browser
+.PHONY: install dev test lint unit handlers e2e infra-test bench load openapi synth layer deploy clean console console-check browser screenshots
 
 install: $(VENV)/.installed web/node_modules/.installed chromium
 
@@ -73,6 +73,9 @@ deploy: layer  ## needs AWS credentials and the CDK CLI (npm install -g aws-cdk)
 
 browser: install console  ## the browser tests alone
 	$(PY) -m pytest -q -p no:randomly tests/browser
+
+screenshots: install console  ## the browser tests, writing the README's pictures into docs/screenshots
+	CONSOLE_SCREENSHOTS=1 $(PY) -m pytest -q -p no:randomly tests/browser
 
 clean:
 	rm -rf $(VENV) cdk.out build .mypy_cache .ruff_cache web/node_modules web/dist

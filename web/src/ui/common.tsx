@@ -18,7 +18,7 @@ const STATUS_SYMBOL: Record<Status, string> = {
   AVAILABLE: "●",
   ACTIVE: "▶",
   WRAP_UP: "✎",
-  UNAVAILABLE: "⏸",
+  UNAVAILABLE: "‖",
   OFFLINE_WORK: "◐",
   AWAY: "○",
 };

@@ -277,7 +277,7 @@ export function SupervisorView() {
                   <th scope="col">Queues</th>
                   <th scope="col">Work</th>
                   <th scope="col">Next</th>
-                  <th scope="col">Assignment</th>
+                  <th scope="col">Routing</th>
                   <th scope="col">Seq.</th>
                   <th scope="col"><span class="visually-hidden">Actions</span></th>
                 </tr>
