@@ -17,8 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 MODULES = (
     "bench.counts",
     "bench.imports",
+    "bench.cold_start",
     "bench.assignments",
     "bench.timers",
+    "bench.write_units",
+    "bench.hot_keys",
     "bench.reports",
     "bench.push",
     "bench.console",

@@ -233,6 +233,7 @@ class LocalStack:
                 "POWERTOOLS_SERVICE_NAME": naming.SERVICE_NAME,
                 "POWERTOOLS_METRICS_NAMESPACE": naming.METRICS_NAMESPACE,
                 "LOG_LEVEL": os.environ.get("LOG_LEVEL", naming.LOG_LEVEL),
+                "PYDANTIC_DISABLE_PLUGINS": "__all__",  # as infra/constructs/functions.py sets it
             }
         )
 

@@ -120,6 +120,9 @@ class Functions(Construct):
             "POWERTOOLS_SERVICE_NAME": row.name,
             "POWERTOOLS_METRICS_NAMESPACE": naming.METRICS_NAMESPACE,
             "LOG_LEVEL": naming.LOG_LEVEL,
+            # No pydantic plugin is used: skip scanning every installed package's entry points at the
+            # first model (a cold start's cost).
+            "PYDANTIC_DISABLE_PLUGINS": "__all__",
         }
         if row.bucket_access != "none":
             environment["REPORT_BUCKET"] = self._data.report_bucket.bucket_name
