@@ -45,4 +45,9 @@ def measure() -> list[Row]:
         seconds = _median_seconds(f"import {module}")
         rows.append(Row(f"import.{function.name}.ms", round(seconds * 1000, 1), "ms"))
         rows.append(Row(f"import.{function.name}.ratio_to_boto3", round(seconds / boto3_seconds, 2), "ratio"))
+    # The reports function as it compiles: its handler and the Parquet writer (pyarrow) it loads then.
+    seconds = _median_seconds("import functions.reports.app, contactcenter.report_parquet")
+    note = "handler + contactcenter.report_parquet (pyarrow), loaded on the first compilation"
+    rows.append(Row("import.reports_with_parquet.ms", round(seconds * 1000, 1), "ms", note))
+    rows.append(Row("import.reports_with_parquet.ratio_to_boto3", round(seconds / boto3_seconds, 2), "ratio", note))
     return rows

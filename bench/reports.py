@@ -6,6 +6,8 @@ Rows:
   report_10k_agents.peak_mib         peak memory the computation allocates (tracemalloc), history excluded
   report_10k_agents.ratio_to_duckdb  compute_seconds / the DuckDB query's best of 5 (query + fetch; the
                                      history is loaded into DuckDB before timing, as ours is in memory)
+  report_10k_agents.parquet_seconds  writing the day's four tables as Parquet (pyarrow, zstd) from the
+                                     compiled rows, best of 3; the note gives the CSV time and both sizes
 The two results are compared agent by agent before any figure is reported.
 
 Both get one core: the computation runs on one thread in a function with about one vCPU (2,048 MB), so
@@ -28,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 from bench.rows import Row
 from contactcenter.attendance import AgentHistory, Day, Entry, attend, day_of
+from contactcenter.report_files import Compilation, Labels, agent_report
 
 AGENTS = 10_000
 CHANGES = 500_000
@@ -153,6 +156,35 @@ def _seconds(work: Any) -> float:
     return time.perf_counter() - started
 
 
+PARQUET_RUNS = 3
+
+
+def files(day: Day, histories: Sequence[AgentHistory]) -> Row:
+    """The day's tables compiled once, then written as CSV and as Parquet, each timed on its own."""
+    labels = Labels(
+        units={"north": "North"},
+        unavailable_reasons={reason: reason.title() for reason in REASONS},
+        clock_out_reasons={reason: reason.title() for reason in CLOCK_OUT_REASONS},
+    )
+    compilation = Compilation(ZONE, REASONS, labels=labels, parquet=False)
+    for history_ in histories:
+        compilation.add(agent_report(history_, [day], ZONE, labels=labels))
+    csv_files = compilation.files()  # the builders' rows, written as CSV
+    tables = compilation.tables()
+    import contactcenter.report_parquet  # noqa: F401  (imported once per execution environment: not timed)
+
+    csv_seconds = min(_seconds(lambda: [table.csv() for table in tables]) for _ in range(PARQUET_RUNS))
+    parquet_seconds = min(_seconds(lambda: [table.parquet() for table in tables]) for _ in range(PARQUET_RUNS))
+    parquet_files = [table.parquet() for table in tables]
+    rows = sum(f.rows for f in csv_files)
+    csv_bytes, parquet_bytes = sum(len(f.content) for f in csv_files), sum(len(f.content) for f in parquet_files)
+    note = (
+        f"{AGENTS} agents, one day, {rows} rows in 4 tables; best of {PARQUET_RUNS}; CSV {csv_seconds:.3f} s, "
+        f"{csv_bytes / 2**20:.1f} MiB; Parquet {parquet_bytes / 2**20:.1f} MiB"
+    )
+    return Row("report_10k_agents.parquet_seconds", round(parquet_seconds, 3), "s", note)
+
+
 def measure() -> list[Row]:
     day, histories = history()
     assert sum(len(h.entries) for h in histories) == CHANGES
@@ -182,6 +214,7 @@ def measure() -> list[Row]:
         Row("report_10k_agents.compute_seconds", round(ours_seconds, 3), "s", note),
         Row("report_10k_agents.peak_mib", round(peak / 2**20, 1), "MiB", "tracemalloc, history excluded"),
         Row("report_10k_agents.ratio_to_duckdb", round(ours_seconds / duckdb_seconds, 2), "ratio", note),
+        files(day, histories),
     ]
 
 

@@ -26,6 +26,12 @@ class DemoUser:
     units: tuple[str, ...] = ()
     supervised_units: tuple[str, ...] = ()
 
+    @property
+    def employee_number(self) -> str | None:
+        """Payroll's number for the demo agents (E-1001 for the first ...), so the files show one."""
+        agents = [user.user_id for user in DEMO_USERS if "AGENT" in user.roles]
+        return f"E-{1001 + agents.index(self.user_id)}" if self.user_id in agents else None
+
 
 SETTINGS = OrganizationSettings(
     organization_id=ORGANIZATION_ID,
@@ -108,5 +114,6 @@ def seed(table_name: str) -> None:
             units=user.units,
             supervised_units=frozenset(user.supervised_units),
             groups=("agents",) if "AGENT" in user.roles else (),
+            employee_number=user.employee_number,
         )
         create_person(user.organization_id, draft, actor_id=DEMO_ACTOR, now=now, directory=directory)

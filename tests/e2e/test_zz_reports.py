@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pyarrow.parquet as pq
 
 from contactcenter.attendance import day_of
 from tests.e2e.conftest import LocalStack
@@ -78,7 +79,12 @@ def _daily_files_and_an_on_demand_job(local_stack: LocalStack, hana: Api, sofia:
     listed = fabio.call("GET", "/reports/files", params={"from": today.isoformat(), "to": today.isoformat()})
     (day,) = listed["days"]
     links = {f["name"]: f["url"] for f in day["files"]}
-    assert {"adherence.csv", "attendance.csv", "manifest.json", "sessions.csv", "supervisor-actions.csv"} <= set(links)
+    tables = ("adherence", "attendance", "sessions", "supervisor-actions", "unavailable")
+    assert sorted(links) == sorted(
+        ["README.txt", "manifest.json"]
+        + [f"{table}.csv" for table in tables]
+        + [f"parquet/{t}/{t}.parquet" for t in (table.replace("-", "_") for table in tables)]
+    )
     manifest = json.loads(_download(links["manifest.json"]))
     attendance = _download(links["attendance.csv"])
     assert next(f for f in manifest["files"] if f["name"] == "attendance.csv")["bytes"] == len(attendance)
@@ -101,3 +107,54 @@ def _daily_files_and_an_on_demand_job(local_stack: LocalStack, hana: Api, sofia:
     files = {f["name"]: f for f in polled["files"]}
     assert _rows(_download(files["attendance.csv"]["url"]))["agent-hana"]["clock_out_reasons"] == "END_OF_SHIFT"
     assert json.loads(_download(files["manifest.json"]["url"]))["jobId"] == job["jobId"]
+
+
+def test_the_month_is_compiled_when_it_ends_and_finance_reads_its_rollup(local_stack: LocalStack) -> None:
+    # Runs after the daily test (the clock only moves forward): past the end of this month in Rome.
+    with Api(local_stack, "hana") as hana, Api(local_stack, "fabio") as fabio:
+        hana.call("POST", "/me/clock-in", body={"platform": "web"})
+        hana.call("PUT", "/me/status", body={"status": "UNAVAILABLE", "reason": "BREAK"})
+        hana.call("POST", "/me/clock-out", body={"reason": "END_OF_SHIFT"})
+        today = datetime.now(UTC).astimezone(ROME).date()
+        first = today.replace(day=1)
+        following = (first + timedelta(days=32)).replace(day=1)
+        month_over = datetime.fromtimestamp(day_of(following, ROME).start, UTC) + timedelta(minutes=31)
+        local_stack.move_clock(month_over.isoformat(), fire=False)
+        fired = local_stack.fire("compile-monthly-attendance")
+        assert fired["ok"], fired
+
+        listed = fabio.call("GET", "/reports/files", params={"from": first.isoformat(), "to": today.isoformat()})
+        (month,) = listed["months"]
+        assert month["month"] == f"{first:%Y-%m}"
+        links = {f["name"]: f["url"] for f in month["files"]}
+        assert sorted(links) == [
+            "README.txt",
+            "attendance-month.csv",
+            "manifest.json",
+            "parquet/attendance_month/attendance_month.parquet",
+        ]
+        manifest = json.loads(_download(links["manifest.json"]))
+        assert manifest["kind"] == "monthly"
+        assert (manifest["period"]["from"], manifest["period"]["to"]) == (
+            first.isoformat(),
+            (following - timedelta(days=1)).isoformat(),
+        )
+        rollup = _download(links["attendance-month.csv"])
+        row = _rows(rollup)["agent-hana"]
+        assert (row["month"], row["employee_number"], row["unit_id"], row["unit_name"]) == (
+            f"{first:%Y-%m}",
+            "E-1008",
+            "sales",
+            "Sales",
+        )
+        assert int(row["days"]) >= 1 and int(row["sessions"]) >= 1
+        assert int(row["clocked_seconds"]) == sum(
+            int(row[f"{s}_seconds"]) for s in ("available", "active", "wrap_up", "offline_work", "unavailable")
+        )
+        assert row["clocked_hours"] == f"{int(row['clocked_seconds']) / 3600:.2f}"
+        assert "unavailable_break_seconds" in row
+        # The Parquet beside it holds the same rows, typed.
+        parquet = pq.read_table(io.BytesIO(_download(links["parquet/attendance_month/attendance_month.parquet"])))
+        by_agent = {r["agent_id"]: r for r in parquet.to_pylist()}
+        assert by_agent["agent-hana"]["clocked_seconds"] == int(row["clocked_seconds"])
+        assert by_agent["agent-hana"]["first_day"] == first

@@ -161,6 +161,108 @@ def test_a_day_not_over_for_long_enough_is_not_compiled(
     assert _keys(DAILY) == []
 
 
+def _report_ready_queue() -> str:
+    """An SQS queue receiving every Report Ready event of the default bus (as a finance rule would)."""
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    url = sqs.create_queue(QueueName="report-ready")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(
+        Name="report-ready",
+        EventPattern=json.dumps({"source": ["contactcenter.reports"], "detail-type": ["Report Ready"]}),
+    )
+    events.put_targets(Rule="report-ready", Targets=[{"Id": "queue", "Arn": arn}])
+    return url
+
+
+def _announced(url: str) -> list[dict[str, Any]]:
+    messages = boto3.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(message["Body"])["detail"] for message in messages]
+
+
+def test_the_month_is_compiled_once_it_is_over_as_the_sum_of_its_days_and_announced(
+    acme: Organization, globex: Organization, bucket: str, long_context: LongContext
+) -> None:
+    _march_history("acme")
+    queue = _report_ready_queue()
+    # 02:00 on April 1st in Rome: March has been over for two hours.
+    summary = _scheduled(long_context, "2026-04-01T00:00:00Z", {"report": "monthly"})
+
+    assert sorted((c["organizationId"], c["date"]) for c in summary["compiled"]) == [
+        ("acme", "2026-03"),
+        ("globex", "2026-03"),
+    ]
+    monthly = "attendance/acme/monthly/2026/03/"
+    assert _keys(monthly) == [
+        monthly + name
+        for name in (
+            "README.txt",
+            "attendance-month.csv",
+            "manifest.json",
+            "parquet/attendance_month/attendance_month.parquet",
+        )
+    ]
+    month = {row["agent_id"]: row for row in _csv(_read(monthly + "attendance-month.csv"))}
+    # Ana: 22:00 -> midnight on the 28th, midnight -> 06:00 (five hours) on the 29th.
+    assert month["ana"] | {} == month["ana"] | {
+        "month": "2026-03",
+        "first_day": "2026-03-01",
+        "last_day": "2026-03-31",
+        "days": "2",
+        "sessions": "2",
+        "clocked_seconds": str(2 * 3600 + 5 * 3600),
+        "clocked_hours": "7.00",
+        "unavailable_break_seconds": str(45 * 60),  # 23:30 -> 00:15 across midnight
+    }
+    assert month["ben"]["clocked_seconds"] == str(8 * 3600)
+    assert month["ben"]["unavailable_meeting_hours"] == "1.00"
+    manifest = json.loads(_read(monthly + "manifest.json"))
+    assert (manifest["kind"], manifest["period"]["from"], manifest["period"]["to"]) == (
+        "monthly",
+        "2026-03-01",
+        "2026-03-31",
+    )
+    (announced,) = [d for d in _announced(queue) if d["organizationId"] == "acme"]
+    assert announced | {} == announced | {
+        "kind": "monthly",
+        "prefix": monthly,
+        "manifest": monthly + "manifest.json",
+        "bucket": BUCKET,
+        "compiledAt": "2026-04-01T00:00:00.000+00:00",
+    }
+    assert "attendance-month.csv" in announced["files"]
+    # Finance finds it beside the daily files.
+    listed = body_of(
+        _http(long_context, "GET", "/reports/files", "fay", query={"from": "2026-03-01", "to": "2026-03-31"})
+    )
+    assert [m["month"] for m in listed["months"]] == ["2026-03"]
+    # The next run finds it compiled.
+    again = _scheduled(long_context, "2026-04-01T01:00:00Z", {"report": "monthly"})
+    assert again["compiled"] == [] and again["skipped"] == 2
+
+
+def test_each_compiled_day_and_job_is_announced(acme: Organization, bucket: str, long_context: LongContext) -> None:
+    _march_history("acme")
+    queue = _report_ready_queue()
+    _scheduled(long_context, "2026-03-29T22:30:00Z")
+    announced = _announced(queue)
+    assert sorted((d["kind"], d["period"]["from"]) for d in announced) == [
+        ("daily", "2026-03-28"),
+        ("daily", "2026-03-29"),
+    ]
+    day = next(d for d in announced if d["period"]["from"] == "2026-03-29")
+    assert day["prefix"] == DAILY and sorted(day["files"]) == FILES
+
+    start = _recent_history()
+    stream = TableStream(TABLE, "reports")
+    stream.next_event()  # the history's records are not for this consumer
+    first = (start - timedelta(days=1)).date().isoformat()
+    asked = _ask(long_context, "fay", {"from": first, "to": start.date().isoformat()})
+    reports.handler(stream.next_event(), long_context)
+    (job,) = _announced(queue)
+    assert (job["kind"], job["jobId"]) == ("on_demand", body_of(asked)["jobId"])
+    assert "attendance-month.csv" in job["files"]  # more than one day: the period per agent beside the days
+
+
 def test_a_compiled_day_is_skipped(acme: Organization, bucket: str, long_context: LongContext) -> None:
     _march_history("acme")
     _scheduled(long_context, "2026-03-29T22:30:00Z")
@@ -529,3 +631,31 @@ def test_a_job_counts_a_change_made_earlier_in_the_second_it_was_asked_for(
     rows = {row["agent_id"]: row for row in _csv(requests.get(files["attendance.csv"]["url"], timeout=5).content)}
     assert rows["ana"]["clock_out_reasons"] == "END_OF_SHIFT"
     assert rows["ana"]["clocked_seconds"] == "1"
+
+
+def test_download_links_live_as_long_as_the_deployment_says(
+    acme: Organization, bucket: str, long_context: LongContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contactcenter.environment import environment
+
+    _march_history("acme")
+    _scheduled(long_context, "2026-03-29T22:30:00Z")
+    monkeypatch.setenv("REPORT_LINK_SECONDS", "3600")
+    environment.cache_clear()
+    listed = body_of(
+        _http(long_context, "GET", "/reports/files", "fay", query={"from": "2026-03-29", "to": "2026-03-29"})
+    )
+    assert listed["expiresInSeconds"] == 3600
+    assert all("X-Amz-Expires=3600" in f["url"] for f in listed["days"][0]["files"])
+
+
+@pytest.mark.parametrize("value", ["59", "43201", "an hour"])
+def test_a_link_lifetime_out_of_range_stops_the_function_at_start(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    from contactcenter.environment import MissingSetting, environment
+
+    monkeypatch.setenv("TABLE_NAME", TABLE)
+    monkeypatch.setenv("REPORT_LINK_SECONDS", value)
+    environment.cache_clear()
+    with pytest.raises(MissingSetting, match="REPORT_LINK_SECONDS"):
+        environment()
+    environment.cache_clear()

@@ -117,3 +117,31 @@ def _joined(value: Any) -> str:
         return value
     separator, parts = value["Fn::Join"]
     return separator.join(part if isinstance(part, str) else "<bucket>" for part in parts)
+
+
+def test_the_reports_function_gets_the_link_lifetime_of_the_deploy_settings(synthesis: Synthesis) -> None:
+    variables = synthesis.function("reports")["Properties"]["Environment"]["Variables"]
+    assert variables["REPORT_LINK_SECONDS"] == "900"
+
+
+@pytest.mark.parametrize(("raw", "seconds"), [(None, 900), ("3600", 3600), (43200, 43200)])
+def test_report_link_seconds_is_read_from_context(raw: Any, seconds: int) -> None:
+    from infra.settings import DeploySettings
+
+    class Node:
+        def try_get_context(self, key: str) -> Any:
+            return raw if key == "reportLinkSeconds" else None
+
+    assert DeploySettings.from_context(Node()).report_link_seconds == seconds  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("raw", ["59", "43201", "soon"])
+def test_a_report_link_lifetime_out_of_range_is_refused(raw: str) -> None:
+    from infra.settings import DeploySettings, InvalidSetting
+
+    class Node:
+        def try_get_context(self, key: str) -> Any:
+            return raw if key == "reportLinkSeconds" else None
+
+    with pytest.raises(InvalidSetting, match="reportLinkSeconds"):
+        DeploySettings.from_context(Node())  # type: ignore[arg-type]

@@ -481,6 +481,11 @@ class Compilation:
         return self._days
 
     def files(self) -> list[ReportFile]:
+        return [file for table in self.tables() for file in table.files(parquet=self.parquet)]
+
+    def tables(self) -> list[TableBuilder]:
+        """The report's tables with their rows: attendance, sessions, supervisor actions, unavailable
+        time (and intervals)."""
         reasons = reason_columns(self.reasons, (day for day, _, _ in self._days))
         attendance = TableBuilder(ATTENDANCE, columns.attendance_columns(_reason_pairs(reasons, self.labels)))
         attendance.add(
@@ -494,7 +499,7 @@ class Compilation:
             tables.append(self._intervals)
         if self._adherence is not None:
             tables.append(self._adherence)
-        return [file for table in tables for file in table.files(parquet=self.parquet)]
+        return tables
 
 
 # --- the month (or any period) per agent ---------------------------------------------------------

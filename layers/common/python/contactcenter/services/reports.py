@@ -581,28 +581,27 @@ def run_job(organization_id: str, job_id: str, *, now: datetime) -> None:
 
 
 def list_files(principal: Principal, first_text: str | None, last_text: str | None, *, now: datetime) -> dict[str, Any]:
-    """The daily report folders of a period, each file with a presigned download link."""
+    """The daily report folders of a period and the monthly rollups of its months, each file with a
+    presigned download link."""
     first = parse_date(first_text, field="from")
     last = parse_date(last_text, field="to")
     settings = organization_store.get_settings(principal.organization_id)
     checked_period(first, last, today=local_date(now, settings.zone), max_days=MAX_LIST_DAYS)
     folders = report_store.daily_folders(principal.organization_id, first, last)
+    months = report_store.monthly_folders(principal.organization_id, first, last)
     return {
         "period": {"from": first.isoformat(), "to": last.isoformat()},
         "timeZone": settings.time_zone,
         "expiresInSeconds": environment().report_link_seconds,
-        "days": [
-            {
-                "date": folder.day.isoformat(),
-                "files": [
-                    {
-                        "name": f.name,
-                        "bytes": f.bytes,
-                        "url": report_store.download_link(f.key, expires_seconds=environment().report_link_seconds),
-                    }
-                    for f in folder.files
-                ],
-            }
-            for folder in folders
-        ],
+        "days": [{"date": folder.day.isoformat(), "files": _links(folder)} for folder in folders],
+        # The monthly rollups of the months the period touches.
+        "months": [{"month": f"{folder.day:%Y-%m}", "files": _links(folder)} for folder in months],
     }
+
+
+def _links(folder: report_store.DailyFolder) -> list[dict[str, Any]]:
+    seconds = environment().report_link_seconds
+    return [
+        {"name": f.name, "bytes": f.bytes, "url": report_store.download_link(f.key, expires_seconds=seconds)}
+        for f in folder.files
+    ]

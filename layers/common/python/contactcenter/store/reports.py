@@ -164,20 +164,40 @@ class DailyFolder:
 
 def daily_folders(organization_id: str, first: date, last: date, *, client: Any = None) -> list[DailyFolder]:
     """The complete daily reports (those with a manifest) from `first` to `last`, oldest first."""
-    client = client or clients.s3()
-    root = f"attendance/{organization_id}/daily/"
-    stop = daily_prefix(organization_id, last) + "~"
-    found: dict[date, list[StoredFile]] = {}
-    pages = client.get_paginator("list_objects_v2").paginate(
-        Bucket=_bucket(), Prefix=root, StartAfter=daily_prefix(organization_id, first)
+    return _folders(
+        f"attendance/{organization_id}/daily/",
+        daily_prefix(organization_id, first),
+        daily_prefix(organization_id, last) + "~",
+        client=client,
     )
+
+
+def monthly_folders(organization_id: str, first: date, last: date, *, client: Any = None) -> list[DailyFolder]:
+    """The complete monthly rollups of the months from `first`'s to `last`'s, oldest first (`day`: the
+    month's first day)."""
+    return _folders(
+        f"attendance/{organization_id}/monthly/",
+        monthly_prefix(organization_id, first),
+        monthly_prefix(organization_id, last) + "~",
+        client=client,
+    )
+
+
+def _folders(root: str, start_after: str, stop: str, *, client: Any) -> list[DailyFolder]:
+    client = client or clients.s3()
+    found: dict[date, list[StoredFile]] = {}
+    pages = client.get_paginator("list_objects_v2").paginate(Bucket=_bucket(), Prefix=root, StartAfter=start_after)
     for page in pages:
         for item in page.get("Contents", []):
             key = item["Key"]
             if key > stop:
                 return _complete(found)
-            year, month, day_of_month, name = key[len(root) :].split("/", 3)
-            day = date(int(year), int(month), int(day_of_month))
+            parts = key[len(root) :].split("/")
+            # daily: yyyy/mm/dd/name..., monthly: yyyy/mm/name...
+            if len(parts) >= 4 and parts[2].isdigit():
+                day, name = date(int(parts[0]), int(parts[1]), int(parts[2])), "/".join(parts[3:])
+            else:
+                day, name = date(int(parts[0]), int(parts[1]), 1), "/".join(parts[2:])
             found.setdefault(day, []).append(StoredFile(name, key, 0, int(item["Size"]), ""))
     return _complete(found)
 
