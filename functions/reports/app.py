@@ -1,8 +1,9 @@
 """Attendance reports: one function, three event sources.
 
-- EventBridge Scheduler (hourly): compile each organization's daily files once its local day is over;
+- EventBridge Scheduler (hourly): compile each organization's daily files once its local day is over,
+  and (the schedule whose `detail` is `{"report":"monthly"}`) its monthly rollup once its local month is;
   "now" is the event's `time`, so a scheduler with a movable clock moves it. A `detail` naming an
-  organization and a date compiles that day again (an operator's correction).
+  organization and a date or a month compiles that day or month again (an operator's correction).
 - HTTP API: finance and supervisors ask for a report (202 and a job id), poll the job, list daily files.
 - DynamoDB stream (INSERT of a ReportJob item, filtered in infra/wiring.py): run the job.
 """
@@ -92,7 +93,7 @@ def _on_schedule(event: dict[str, Any], context: Any) -> dict[str, Any]:
         time_left_ms=context.get_remaining_time_in_millis,
     )
     summary = run.summary()
-    logger.info("daily attendance", extra=summary)
+    logger.info("scheduled attendance compilation", extra=summary)
     return summary
 
 
