@@ -137,7 +137,9 @@ def hours_text(seconds: int) -> str:
 
 
 def hours(seconds: int) -> float:
-    return float(hours_text(seconds))
+    """The same hours as a number: hundredths / 100 is the double nearest the two-decimal value, as
+    float(hours_text(seconds)) is."""
+    return ((seconds * 100 + 1800) // 3600) / 100
 
 
 @lru_cache(maxsize=1 << 16)
