@@ -116,8 +116,11 @@ def test_a_daily_report_whose_write_failed_is_not_published_and_the_next_run_wri
     published = _objects(DAY)
     assert sorted(published) == sorted(
         ["README.txt", MANIFEST]
-        + [f"{table}.csv" for table in ("attendance", "sessions", "supervisor-actions", "unavailable")]
-        + [f"parquet/{t}/{t}.parquet" for t in ("attendance", "sessions", "supervisor_actions", "unavailable")]
+        + [f"{table}.csv" for table in ("adherence", "attendance", "sessions", "supervisor-actions", "unavailable")]
+        + [
+            f"parquet/{t}/{t}.parquet"
+            for t in ("adherence", "attendance", "sessions", "supervisor_actions", "unavailable")
+        ]
     )
     assert {name: published[name] for name in written} == written  # what the failed run wrote is unchanged
     manifest = json.loads(published[MANIFEST])
