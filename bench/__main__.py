@@ -22,6 +22,8 @@ MODULES = (
     "bench.timers",
     "bench.write_units",
     "bench.hot_keys",
+    "bench.rules",
+    "bench.adherence",
     "bench.reports",
     "bench.push",
     "bench.console",

@@ -168,8 +168,9 @@ WIRING = Wiring(
         Function(
             "timers",
             "functions.status.timers.handler",
-            "Applies each timer at its moment (a wrap-up's end); carries longer ones over",
+            "Applies each timer at its moment (a wrap-up's end, a status rule's tier, adherence's next change)",
             sends_timers=True,  # a timer further off than SQS's 900 s goes round again
+            publishes_events=True,  # a status rule's tier may publish an event
         ),
         Function(
             "supervision",
@@ -224,6 +225,14 @@ WIRING = Wiring(
             "functions.schedules.app.handler",
             "Schedules (imports, changes), approved adherence exceptions, live adherence reads",
             timeout_seconds=30,  # an import of a few thousand agent-days recomputes today's adherence at once
+            sends_timers=True,  # adherence's next moment of change
+        ),
+        Function(
+            "watch",
+            "functions.rules.watch.handler",
+            "Arms status rules' timers for each new stint and recomputes live adherence on each change",
+            timeout_seconds=60,
+            sends_timers=True,
         ),
         Function(
             "token_claims",
@@ -348,6 +357,16 @@ WIRING = Wiring(
                 {
                     "eventName": ["MODIFY"],
                     "dynamodb": {"NewImage": {"entity": {"S": ["Assignment", "AgentAdherence"]}}},
+                },
+            ),
+        ),
+        StreamConsumer(
+            "watch",
+            # Changes of status start stints (rules) and change adherence; queue logins can make a rule match.
+            filters=(
+                {
+                    "eventName": ["INSERT"],
+                    "dynamodb": {"NewImage": {"entity": {"S": ["AgentChange"]}, "kind": {"S": ["status", "queue"]}}},
                 },
             ),
         ),

@@ -35,6 +35,8 @@ MAX_WAIT_SECONDS = 1.0
 
 class TimerKind(StrEnum):
     WRAP_UP_END = "wrap_up_end"
+    STATUS_RULE = "status_rule"  # a status rule's tier: detail ruleId, tier, stint (services/status_rules.py)
+    ADHERENCE_CHECK = "adherence_check"  # the next moment an agent's adherence changes by time alone
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ once and an unchanged recompute pushes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -24,6 +24,8 @@ from contactcenter.status import settled
 from contactcenter.store import agents as agent_store
 from contactcenter.store import organizations as organization_store
 from contactcenter.store import schedules as schedule_store
+from contactcenter.store import timers as timer_store
+from contactcenter.timers import Timer, TimerKind
 
 WRITERS = 8  # adherence items written side by side after a schedule change of a whole unit
 
@@ -35,15 +37,6 @@ class Check:
     organization_id: str
     agent_id: str
     at: int
-
-
-# Where checks go: the timer queue once it is wired (services/timers.py sets this); tests read them.
-CheckSender = Callable[[Sequence[Check], datetime], None]
-_senders: list[CheckSender] = []
-
-
-def send_checks_with(sender: CheckSender) -> None:
-    _senders.append(sender)
 
 
 @dataclass
@@ -116,8 +109,10 @@ def recompute(
     def one(state: AgentState) -> tuple[bool, Check | None]:
         current = settled(state, settings=settings, now=now)
         schedule, exceptions = plans[state.agent_id]
-        view, next_check = live_view(current, schedule, exceptions, settings, now=now)
         before = stored.get(state.agent_id)
+        if schedule is None and not exceptions and before is None:
+            return False, None  # never scheduled: nothing to store or push
+        view, next_check = live_view(current, schedule, exceptions, settings, now=now)
         if before is not None and before.view == view and before.next_check == next_check:
             return False, None
         written = schedule_store.put_adherence(
@@ -132,8 +127,10 @@ def recompute(
             result.changed += int(changed)
             if check is not None:
                 result.checks.append(check)
-    for sender in _senders:
-        sender(result.checks, now)
+    timer_store.schedule(
+        [Timer(TimerKind.ADHERENCE_CHECK, c.organization_id, c.agent_id, utc_seconds(c.at)) for c in result.checks],
+        now=now,
+    )
     return result
 
 

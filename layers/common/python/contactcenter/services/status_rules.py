@@ -25,7 +25,9 @@ from contactcenter.store import agents as agent_store
 from contactcenter.store import events
 from contactcenter.store import organizations as organization_store
 from contactcenter.store import status_rules as firing_store
+from contactcenter.store import timers as timer_store
 from contactcenter.store.supervision import SupervisorAction
+from contactcenter.timers import Timer, TimerKind
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,21 @@ def tiers_due(state: AgentState) -> list[DueTier]:
     """The tiers the agent's current stint will reach (settings cached briefly): one timer each."""
     settings = organization_store.get_settings(state.organization_id)
     return due_tiers(settings.status_rules, state)
+
+
+def arm(state: AgentState, *, now: datetime) -> int:
+    """A timer for each tier the agent's current stint will reach; how many were sent."""
+    timers = [
+        Timer(
+            TimerKind.STATUS_RULE,
+            state.organization_id,
+            state.agent_id,
+            due.due_at,
+            {"ruleId": due.rule_id, "tier": str(due.tier), "stint": due.stint.key},
+        )
+        for due in tiers_due(state)
+    ]
+    return timer_store.schedule(timers, now=now)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -19,6 +20,31 @@ from contactcenter.timers import MAX_WAIT_SECONDS, Timer, TimerKind, seconds_unt
 ACTIONS: dict[TimerKind, Callable[[Timer], Action]] = {
     # Settle records what time alone has done: the wrap-up ends at wrapUpEndsAt, exactly.
     TimerKind.WRAP_UP_END: lambda timer: Settle(),
+}
+
+
+def _status_rule(timer: Timer) -> bool:
+    from contactcenter.services import status_rules
+
+    detail = timer.detail
+    fired = status_rules.fire(
+        timer.organization_id, timer.agent_id, detail["ruleId"], int(detail["tier"]), detail["stint"], now=timer.due_at
+    )
+    if fired.again_at is not None:  # the rule changed: this tier is later now
+        timer_store.schedule([replace(timer, due_at=fired.again_at)], now=timer.due_at)
+    return fired.outcome is status_rules.Outcome.FIRED
+
+
+def _adherence_check(timer: Timer) -> bool:
+    from contactcenter.services import adherence
+
+    return adherence.recompute(timer.organization_id, agent_ids=[timer.agent_id], now=timer.due_at).changed > 0
+
+
+# Kinds whose due work is not one change of the agent: they do it themselves (True: something happened).
+HANDLERS: dict[TimerKind, Callable[[Timer], bool]] = {
+    TimerKind.STATUS_RULE: _status_rule,
+    TimerKind.ADHERENCE_CHECK: _adherence_check,
 }
 
 
@@ -41,6 +67,9 @@ def carry_over(timer: Timer, *, now: datetime) -> Outcome:
 
 def apply_due(timer: Timer) -> Outcome:
     """Applies the timer's action at its moment (`now` = due_at); call it once that moment has come."""
+    handler = HANDLERS.get(timer.kind)
+    if handler is not None:
+        return Outcome.APPLIED if handler(timer) else Outcome.NOTHING_TO_DO
     action = ACTIONS[timer.kind](timer)
     try:
         change_agent(timer.organization_id, timer.agent_id, action, actor=Actor.system(), now=timer.due_at)
