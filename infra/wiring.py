@@ -353,10 +353,11 @@ WIRING = Wiring(
                     "eventName": ["INSERT"],
                     "dynamodb": {"NewImage": {"entity": {"S": list(PUSHED_ENTITIES)}}},
                 },
-                # A saved assignment is an update of the agent's copy, not a new item; so is a new live adherence.
+                # A saved assignment is an update of the agent's copy, not a new item; so is a new live adherence;
+                # a changed person record (retired, roles) closes that person's sessions.
                 {
                     "eventName": ["MODIFY"],
-                    "dynamodb": {"NewImage": {"entity": {"S": ["Assignment", "AgentAdherence"]}}},
+                    "dynamodb": {"NewImage": {"entity": {"S": ["Assignment", "AgentAdherence", "Person"]}}},
                 },
             ),
         ),

@@ -6,14 +6,14 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from contactcenter.edge.principal import principal_from_claims
+from contactcenter.edge.principal import EXPIRES_AT, principal_from_claims
 from contactcenter.edge.tokens import verify
 from contactcenter.errors import DomainError
 
 logger = Logger(service="socket-authorizer")
 
 
-def _policy(effect: str, method_arn: str, principal_id: str, context: dict[str, str]) -> dict[str, Any]:
+def _policy(effect: str, method_arn: str, principal_id: str, context: dict[str, str | int]) -> dict[str, Any]:
     return {
         "principalId": principal_id,
         "policyDocument": {
@@ -31,7 +31,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         # API Gateway answers 401 when an authorizer raises "Unauthorized".
         raise Exception("Unauthorized")
     try:
-        principal = principal_from_claims(verify(token))
+        claims = verify(token)
+        principal = principal_from_claims(claims)
     except DomainError as error:
         logger.info("token refused", extra={"rule": error.rule})
         raise Exception("Unauthorized") from error
@@ -43,5 +44,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "organizationId": principal.organization_id,
             "userId": principal.user_id,
             "roles": ",".join(sorted(principal.roles)),
+            # The connection lives as long as the token: pushes and actions stop at this moment.
+            EXPIRES_AT: int(claims["exp"]),
         },
     )

@@ -40,12 +40,23 @@ def test_a_replaced_policy_holds_the_agents_of_the_organization(local_stack: Loc
     elena.call("PUT", "/me/status", body={"status": "AWAY", "reason": "END_OF_SHIFT"})
 
 
-def test_a_custom_role_is_honoured_for_a_token_carrying_it(local_stack: LocalStack, admin: Api) -> None:
+def test_a_custom_role_is_honoured_for_whoever_holds_it_and_a_token_alone_grants_nothing(
+    local_stack: LocalStack, admin: Api
+) -> None:
     _write(admin, "PUT", "/admin/roles/COACHEE", {"permissions": ["engage", "engage.coaching"]})
-    token = local_stack.mint("elena", **{"cognito:groups": ["COACHEE"]})
-    coachee = Api(local_stack, None, token=token)
+    body = {"email": "cora@example.com", "displayName": "Cora Coachee", "roles": ["COACHEE"]}
+    created = admin.call("POST", "/admin/people", body=body, expect=201)
+    cora = created["userId"]
+    claims = {"sub": cora, "cognito:username": "cora@example.com", "email": "cora@example.com"}
+    coachee = Api(local_stack, None, token=local_stack.mint("ada", claims=claims, **{"cognito:groups": ["COACHEE"]}))
     coachee.call("GET", "/me/assignments")
     assert coachee.call("GET", "/admin/settings", expect=403)["error"]["rule"] == "missing_permission"
+    # A token naming ADMIN for her: her record says COACHEE, and the record decides.
+    claiming = Api(local_stack, None, token=local_stack.mint("ada", claims=claims, **{"cognito:groups": ["ADMIN"]}))
+    assert claiming.call("GET", "/admin/settings", expect=403)["error"]["rule"] == "missing_permission"
+    # Retired, she is refused whatever she holds (and the role can be deleted again).
+    admin.call("DELETE", f"/admin/people/{cora}", headers={"If-Match": f'"{created["version"]}"'})
+    assert coachee.call("GET", "/me/assignments", expect=403)["error"]["rule"] == "person_retired"
 
 
 def test_a_person_is_created_and_every_change_is_audited(local_stack: LocalStack, admin: Api) -> None:

@@ -20,7 +20,7 @@ from functions.status import app as status
 from tests.handlers.conftest import TABLE, body_of
 from tests.support.aws import RequestCounter
 from tests.support.events import claims_for, http_event
-from tests.support.organizations import Organization
+from tests.support.organizations import Organization, register_holder
 
 
 @pytest.fixture(autouse=True)
@@ -471,28 +471,30 @@ def test_a_custom_role_grants_its_permissions_to_whoever_holds_it(ada: Caller, c
     assert body_of(put)["customRoles"] == [{"name": "COACHEE", "permissions": ["engage", "engage.coaching"]}]
     roles = body_of(ada.call("GET", "/admin/roles"))
     assert roles["custom"] == [{"name": "COACHEE", "permissions": ["engage", "engage.coaching"]}]
-    coachee = Caller(context, "cy", "COACHEE")
+    register_holder("acme", "cora", "COACHEE")
+    coachee = Caller(context, "cora", "COACHEE")
     mine = coachee.call("GET", "/me/assignments", module=assignments)
     assert mine["statusCode"] == 200, mine
     _refused(coachee.call("GET", "/admin/settings"), 403, "missing_permission")
     _refused(coachee.call("GET", "/me/state", module=status), 403, "missing_permission")
 
 
-def test_built_in_roles_cost_no_request_and_a_custom_one_one_cached_read(
+def test_the_callers_record_and_settings_cost_one_cached_read_each(
     ada: Caller, context: Any, requests_counted: RequestCounter
 ) -> None:
     from contactcenter.store.organizations import forget_cached_settings
 
     ada.write("PUT", "/admin/roles/COACHEE", "/admin/roles/{roleName}", {"permissions": ["engage"]})
+    register_holder("acme", "cora", "COACHEE")
     forget_cached_settings()
     requests_counted.reset()
     _refused(Caller(context, "fay", "FINANCE").call("GET", "/me/state", module=status), 403, "missing_permission")
-    assert requests_counted.calls == []
-    coachee = Caller(context, "cy", "COACHEE")
+    assert requests_counted.calls == ["GetItem", "GetItem"]  # the settings, fay's record
+    coachee = Caller(context, "cora", "COACHEE")
     _refused(coachee.call("GET", "/me/state", module=status), 403, "missing_permission")
-    assert requests_counted.calls == ["GetItem"]
+    assert requests_counted.calls == ["GetItem", "GetItem", "GetItem"]  # cora's record; the settings cached
     _refused(coachee.call("GET", "/me/state", module=status), 403, "missing_permission")
-    assert requests_counted.calls == ["GetItem"]
+    assert requests_counted.calls == ["GetItem", "GetItem", "GetItem"]
 
 
 def test_roles_are_replaced_and_deleted_and_refused_while_given(ada: Caller) -> None:

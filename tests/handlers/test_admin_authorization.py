@@ -131,6 +131,8 @@ def people(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str
     subjects = {}
     for org in ("acme", "globex"):
         test_organizations.register(test_organizations.build(org))
+        for role in ROLES:  # a caller of each role: authorization reads the caller's record
+            test_organizations.register_holder(org, _caller_id(role), role)
         subjects[org] = _prepare(org)
     yield subjects
     local_directory.cache_clear()
@@ -160,6 +162,10 @@ def _items(org: str) -> list[dict[str, Any]]:
     return sorted(mine, key=lambda i: (i["pk"]["S"], i["sk"]["S"]))
 
 
+def _caller_id(role: str) -> str:
+    return f"as-{role.lower().replace('_', '-')}"
+
+
 def _call(route: HttpRoute, request: Request, org: str, role: str, people: dict[str, str], context: Any) -> Any:
     headers = {"If-Match": str(request.version)} if request.version is not None else None
     event = http_event(
@@ -167,7 +173,7 @@ def _call(route: HttpRoute, request: Request, org: str, role: str, people: dict[
         request.path.format(person=people[org]),
         route=route.path,
         body=request.body(org) if request.body else None,
-        claims=claims_for("ada" if role in ALLOWED else "someone", org, role),
+        claims=claims_for(_caller_id(role), org, role),
         headers=headers,
     )
     return admin.handler(event, context)

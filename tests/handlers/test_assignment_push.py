@@ -138,6 +138,6 @@ def test_nobody_connected_costs_the_fanout_only_the_subscriber_lookups(
 
     assert fanout.handler(event, context) == {"batchItemFailures": []}
 
-    # Per copy: the agent's channel, then each of the agent's units (cy works in two): no counts read.
-    assert requests_counted.calls == ["Query"] * 7
+    # Each channel once per batch: the three agents' own, north and south (cy works in both); no counts read.
+    assert requests_counted.calls == ["Query"] * 5
     assert tap.posts == []

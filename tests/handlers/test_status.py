@@ -14,7 +14,7 @@ from functions.status import sweep
 from tests.handlers.conftest import TABLE, body_of
 from tests.support.aws import RequestCounter
 from tests.support.events import claims_for, http_event, load
-from tests.support.organizations import Organization
+from tests.support.organizations import Organization, register_holder
 
 
 class Client:
@@ -201,13 +201,14 @@ def test_routable_agents_longest_idle_first_in_one_query(
     acme: Organization, context: Any, requests_counted: RequestCounter
 ) -> None:
     ana, ben = Client(context, "ana"), Client(context, "ben")
+    register_holder("acme", "router-1", "INTEGRATION")
     router = Client(context, "router-1", "INTEGRATION")
     for agent in (ben, ana):
         agent.clock_in()
         agent.queue("web-chat", "login")
     path = "/queues/web-chat/routable-agents"
     route = "/queues/{queueId}/routable-agents"
-    router.call("GET", path, route=route)  # settings cached
+    router.call("GET", path, route=route)  # settings and the router's record cached
     requests_counted.reset()
     listed = body_of(router.call("GET", path, route=route))
     assert [a["agentId"] for a in listed["agents"]] == ["ben", "ana"]
@@ -218,8 +219,12 @@ def test_routable_agents_longest_idle_first_in_one_query(
     assert [a["agentId"] for a in body_of(router.call("GET", path, route=route))["agents"]] == ["ana"]
 
 
-def test_integration_reports_work_for_an_agent_of_its_organization(acme: Organization, context: Any) -> None:
+def test_integration_reports_work_for_an_agent_of_its_organization(
+    acme: Organization, globex: Organization, context: Any
+) -> None:
     Client(context, "ana").clock_in()
+    register_holder("acme", "router-1", "INTEGRATION")
+    register_holder("globex", "router-2", "INTEGRATION")
     router = Client(context, "router-1", "INTEGRATION")
     route = "/agents/{agentId}/work-items/{itemId}/events"
     response = router.call(
@@ -228,10 +233,11 @@ def test_integration_reports_work_for_an_agent_of_its_organization(acme: Organiz
     assert body_of(response)["agent"]["status"] == "ACTIVE"
     assert body_of(response)["changes"][0]["actorKind"] == "system"
     other = Client(context, "router-2", "INTEGRATION", org="globex")
-    missing = other.call(
+    theirs = other.call(
         "POST", "/agents/ana/work-items/case-2/events", route=route, body={"type": "accepted", "channel": "case"}
     )
-    assert missing["statusCode"] == 404
+    # globex's own ana, who is not clocked in: acme's ana is out of globex's reach.
+    assert (theirs["statusCode"], body_of(theirs)["error"]["rule"]) == (409, "not_clocked_in")
 
 
 def test_agent_cannot_report_work_for_someone_else(ana: Client) -> None:

@@ -14,7 +14,7 @@ from functions.clock import app as clock
 from functions.supervision import fanout, socket
 from tests.handlers.conftest import TABLE
 from tests.support.events import claims_for, http_event, load
-from tests.support.organizations import Organization
+from tests.support.organizations import Organization, register_holder
 from tests.support.sockets import ManagementApiTap
 
 
@@ -141,7 +141,7 @@ def test_malformed_and_unknown_socket_messages_get_an_error_and_change_nothing(
     assert socket.handler(default, context)["statusCode"] == 200
     assert tap.received("conn-sam")[-1]["error"]["rule"] == "unknown_action"
     item = boto3.client("dynamodb").get_item(TableName=TABLE, Key={"pk": {"S": "CONN#conn-sam"}, "sk": {"S": "CONN"}})
-    assert item["Item"]["channels"]["L"] == []
+    assert item["Item"]["channels"]["L"] == [{"S": "PERSON#sam"}]  # only the one every connection is on
 
 
 def test_poison_record_is_reported_and_the_rest_of_the_batch_goes_through(
@@ -206,11 +206,13 @@ def test_a_custom_role_holding_supervision_view_may_watch_the_units_its_holder_s
         assert written["statusCode"] == 200, written
         version = json.loads(written["body"])["version"]
 
-    # sam supervises north; his token names only custom roles, as the authorizer passes them on.
-    assert _connect(context, "conn-lead", "sam", "TEAM_LEAD")["statusCode"] == 200
-    _send(context, "conn-lead", "sam", "TEAM_LEAD", {"action": "subscribe", "units": ["north"]})
+    # Both supervise north; their records name only custom roles.
+    register_holder("acme", "lee", "TEAM_LEAD", supervised_units=frozenset({"north"}))
+    register_holder("acme", "tia", "TRAINEE", supervised_units=frozenset({"north"}))
+    assert _connect(context, "conn-lead", "lee", "TEAM_LEAD")["statusCode"] == 200
+    _send(context, "conn-lead", "lee", "TEAM_LEAD", {"action": "subscribe", "units": ["north"]})
     assert tap.received("conn-lead")[-1]["channels"] == ["UNIT#north"]
 
-    assert _connect(context, "conn-trainee", "sam", "TRAINEE")["statusCode"] == 200
-    _send(context, "conn-trainee", "sam", "TRAINEE", {"action": "subscribe", "units": ["north"]})
+    assert _connect(context, "conn-trainee", "tia", "TRAINEE")["statusCode"] == 200
+    _send(context, "conn-trainee", "tia", "TRAINEE", {"action": "subscribe", "units": ["north"]})
     assert tap.received("conn-trainee")[-1]["error"]["rule"] == "missing_permission"

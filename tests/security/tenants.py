@@ -35,9 +35,13 @@ _SEED_ORGANIZATION = """
 import json, sys
 from contactcenter.edge.clock import utc_now
 from contactcenter.organization import OrganizationSettings
-from contactcenter.services.administration import create_organization
+from contactcenter.people import Person
+from contactcenter.services.administration import create_organization, register_person
 settings = OrganizationSettings.model_validate(json.loads(sys.argv[1]))
 create_organization(settings, actor_id="security-tests", now=utc_now())
+founder = Person(organization_id=settings.organization_id, user_id=sys.argv[2], display_name="Founder",
+                 roles=frozenset({"ADMIN"}))
+register_person(founder, settings)
 """
 
 
@@ -81,8 +85,9 @@ def person_claims(organization_id: str, user_id: str, email: str, name: str, rol
     }
 
 
-def seed_organization(stack: LocalStack, settings: Mapping[str, Any]) -> None:
-    """Store a new organization's settings in the stack's table (a subprocess: its AWS setup stays its own)."""
+def seed_organization(stack: LocalStack, settings: Mapping[str, Any], founder_id: str) -> None:
+    """Store a new organization's settings and its founding administrator's record in the stack's table
+    (a subprocess: its AWS setup stays its own)."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "PYTEST_"))}
     environment |= {
         "AWS_ENDPOINT_URL": stack.moto_url,
@@ -93,7 +98,7 @@ def seed_organization(stack: LocalStack, settings: Mapping[str, Any]) -> None:
         "TABLE_NAME": stack.table_name,
     }
     subprocess.run(
-        [sys.executable, "-c", _SEED_ORGANIZATION, json.dumps(settings)],
+        [sys.executable, "-c", _SEED_ORGANIZATION, json.dumps(settings), founder_id],
         cwd=ROOT,
         env=environment,
         check=True,
@@ -141,6 +146,7 @@ def _open_organization(stack: LocalStack, organization_id: str, name: str, unit:
             "units": [{"unit_id": unit, "name": unit.title()}],
             "queues": [{"queue_id": queue, "name": queue.title(), "kind": "queue"}],
         },
+        f"{organization_id}-founder",
     )
     founder_claims = person_claims(
         organization_id, f"{organization_id}-founder", f"founder@{organization_id}.example", "Founder", "ADMIN"

@@ -92,3 +92,19 @@ def register(organization: Organization) -> Organization:
     for person in organization.people.values():
         register_person(person, organization.settings)
     return organization
+
+
+def register_holder(organization_id: str, user_id: str, *roles: str, **fields: object) -> Person:
+    """A person holding `roles` (built-in or custom), stored with the organization's current settings:
+    every caller is authorized by their record, so a test's caller must be one."""
+    from contactcenter.store.organizations import get_settings
+
+    person = Person(
+        organization_id=organization_id,
+        user_id=user_id,
+        display_name=user_id.title(),
+        roles=frozenset(roles),
+        **fields,  # type: ignore[arg-type]
+    )
+    register_person(person, get_settings(organization_id, fresh=True))
+    return person

@@ -57,12 +57,14 @@ BUILT_IN_ROLES: Mapping[str, frozenset[Permission]] = {
 
 @dataclass(frozen=True)
 class Principal:
-    """The caller, from verified token claims."""
+    """The caller: who, from verified token claims; what, from their person record as it stands now
+    (contactcenter/edge/principal.py)."""
 
     organization_id: str
     user_id: str
     roles: frozenset[str]
     permissions: frozenset[Permission]
+    supervised_units: frozenset[str] = frozenset()
 
     def has(self, permission: Permission) -> bool:
         return permission in self.permissions
@@ -88,6 +90,26 @@ def require_same_organization(principal: Principal, organization_id: str) -> Non
     if principal.organization_id != organization_id:
         # Phrased as not-found elsewhere would leak less, but callers never learn other tenants' ids anyway.
         raise Forbidden("this belongs to another organization", rule="other_organization")
+
+
+def sees_every_unit(principal: Principal) -> bool:
+    """Administration reaches every unit of the organization, whatever the role that grants it is named."""
+    return principal.has(Permission.ADMINISTRATION)
+
+
+def may_watch_unit(principal: Principal, unit_id: str) -> bool:
+    """A unit's dashboard, live or by HTTP: its supervisors (supervision.view) and administrators."""
+    if sees_every_unit(principal):
+        return True
+    return principal.has(Permission.SUPERVISION_VIEW) and unit_id in principal.supervised_units
+
+
+def may_view_agent(principal: Principal, agent_id: str, agent_units: Iterable[str]) -> bool:
+    """Who may see an agent's state and changes: the agent, administrators, and holders of
+    supervision.view who supervise one of the agent's units (the dashboards' rule, pushes included)."""
+    if principal.user_id == agent_id or sees_every_unit(principal):
+        return True
+    return principal.has(Permission.SUPERVISION_VIEW) and not principal.supervised_units.isdisjoint(agent_units)
 
 
 def may_supervise(principal: Principal, supervised_units: frozenset[str], agent_units: tuple[str, ...]) -> bool:

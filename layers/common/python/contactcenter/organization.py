@@ -128,6 +128,9 @@ class OrganizationSettings(BaseModel):
     # Thresholds on time in a status, and what adheres to each kind of scheduled activity.
     status_rules: tuple[StatusRule, ...] = ()
     adherence: AdherenceSettings = Field(default_factory=AdherenceSettings)
+    # A disabled organization keeps its data, but none of its people or integrations is served
+    # (contactcenter/edge/principal.py refuses them, the fan-out pushes them nothing).
+    disabled: bool = False
 
     @field_validator("time_zone")
     @classmethod

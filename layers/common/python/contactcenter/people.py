@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from contactcenter.access import Permission, Principal, permissions_for
+from contactcenter.errors import Forbidden
 
 # Payroll systems' numbers: letters, digits and . _ / -, beginning with a letter or digit (so never a
 # spreadsheet formula), at most 32 characters.
@@ -24,3 +29,27 @@ class Person(BaseModel):
 
     def supervises(self, unit_id: str | None) -> bool:
         return unit_id is not None and unit_id in self.supervised_units
+
+
+def principal_of(
+    person: Person | None,
+    *,
+    retired: bool,
+    organization_disabled: bool,
+    custom_roles: Mapping[str, frozenset[Permission]],
+) -> Principal:
+    """What a person may do, from their record as it stands and their organization's: refused when the
+    organization is disabled, or the person unknown to it or retired. A token's own roles play no part."""
+    if organization_disabled:
+        raise Forbidden("this organization is disabled", rule="organization_disabled")
+    if person is None:
+        raise Forbidden("you are not a person of this organization", rule="unknown_person")
+    if retired:
+        raise Forbidden("you were retired from this organization", rule="person_retired")
+    return Principal(
+        organization_id=person.organization_id,
+        user_id=person.user_id,
+        roles=person.roles,
+        permissions=permissions_for(person.roles, custom_roles),
+        supervised_units=person.supervised_units,
+    )

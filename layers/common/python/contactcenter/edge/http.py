@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from contactcenter.access import Permission, Principal
-from contactcenter.edge.principal import principal_from_http_event, with_organization_roles
+from contactcenter.edge.principal import as_recorded, principal_from_http_event
 from contactcenter.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Retryable, Unauthorized
 from contactcenter.store.items import TRANSIENT_ERRORS, unanswered
 
@@ -180,13 +180,14 @@ def _unreadable_body(event: Mapping[str, Any], csv_routes: frozenset[str] = froz
 def serve(
     app: APIGatewayHttpResolver, event: dict[str, Any], context: Any, *, csv_routes: frozenset[str] = frozenset()
 ) -> dict[str, Any]:
-    """Authorize by the wiring table's permission for this route, then let the resolver run it.
+    """Authorize by the wiring table's permission for this route, held by the caller as recorded now,
+    then let the resolver run it.
 
     Unknown routes are refused (fail closed): a route missing from the wiring never runs. Bodies are
     JSON, except on `csv_routes` (route keys), which also take text/csv (uploads).
     """
     try:
-        principal = with_organization_roles(principal_from_http_event(event))
+        principal = as_recorded(principal_from_http_event(event))
         needed = route_permissions().get(event.get("routeKey", ""))
         if needed is None:
             raise Forbidden("this route is not open to anyone", rule="route_not_wired")

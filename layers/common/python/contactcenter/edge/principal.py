@@ -1,6 +1,12 @@
 """Verified token claims -> Principal. API Gateway's JWT authorizer (HTTP) or our Lambda authorizer
 (WebSocket) has already checked signature, issuer, audience and expiry before these are read.
 
+The token proves who calls; the person's record says what they may do. Every request and socket action
+is authorized against the record as it stands (roles, units supervised, retired) and the organization
+(disabled, its custom roles), both read through the store's short cache (SETTINGS_CACHE_SECONDS, 30 s):
+a demotion, a retirement or a disabled organization takes effect within that bound everywhere, at once
+in the environment that made the change. The roles a token names are not used.
+
 People present ID tokens: roles are their groups (`cognito:groups`), the organization their attribute.
 Integrations present client-credentials access tokens: no groups, the scope `contactcenter/integration`
 (only integration app clients may ask for it), and the organization the token trigger put there.
@@ -9,12 +15,12 @@ Integrations present client-credentials access tokens: no groups, the scope `con
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
-from contactcenter.access import BUILT_IN_ROLES, Permission, Principal, Role, permissions_for
-from contactcenter.errors import Unauthorized
+from contactcenter.access import Principal, Role, permissions_for
+from contactcenter.errors import Forbidden, NotFound, Unauthorized
 from contactcenter.identity import INTEGRATION_SCOPE, ORGANIZATION_CLAIM
+from contactcenter.people import principal_of
 
 GROUPS_CLAIM = "cognito:groups"
 
@@ -60,36 +66,46 @@ def principal_from_http_event(event: Mapping[str, Any]) -> Principal:
     return principal_from_claims(claims)
 
 
-def has_custom_roles(principal: Principal) -> bool:
-    """The token names a role that is not built in: its permissions are the organization's to say."""
-    return not principal.roles <= BUILT_IN_ROLES.keys()
+def as_recorded(identity: Principal) -> Principal:
+    """The caller as their person record and their organization stand now; refused (403) when the
+    organization is unknown or disabled, or the person unknown to it or retired."""
+    from contactcenter.store import organizations as organization_store
+
+    try:
+        settings = organization_store.get_settings(identity.organization_id)
+    except NotFound as error:
+        raise Forbidden("this organization is not served here", rule="unknown_organization") from error
+    standing = organization_store.get_standing(identity.organization_id, identity.user_id)
+    return principal_of(
+        standing.person if standing else None,
+        retired=bool(standing and standing.retired),
+        organization_disabled=settings.disabled,
+        custom_roles=settings.custom_roles,
+    )
 
 
-def with_custom_roles(principal: Principal, custom_roles: Mapping[str, frozenset[Permission]]) -> Principal:
-    return replace(principal, permissions=permissions_for(principal.roles, custom_roles))
-
-
-def with_organization_roles(principal: Principal) -> Principal:
-    """The permissions of the custom roles the caller holds, as the organization defines them now. Only
-    a token naming a custom role costs the (cached) settings read: built-in roles cost no request."""
-    if not has_custom_roles(principal):
-        return principal
-    from contactcenter.services.administration import custom_roles
-
-    return with_custom_roles(principal, custom_roles(principal.organization_id))
+EXPIRES_AT = "expiresAt"  # the authorizer context's key for the token's expiry (epoch seconds)
 
 
 def principal_from_socket_event(event: Mapping[str, Any]) -> Principal:
     """The caller of a WebSocket route, from the context our $connect authorizer returned (the token was
-    verified there; API Gateway hands the context to every later route of the connection)."""
+    verified there; API Gateway hands the context to every later route of the connection), as recorded."""
     context = event.get("requestContext", {}).get("authorizer") or {}
     if not context.get("organizationId") or not context.get("userId"):
         raise Unauthorized("no verified caller", rule="token_missing")
-    roles = frozenset(r for r in str(context.get("roles", "")).split(",") if r)
-    principal = Principal(
+    identity = Principal(
         organization_id=str(context["organizationId"]),
         user_id=str(context["userId"]),
-        roles=roles,
-        permissions=permissions_for(roles),
+        roles=frozenset(),
+        permissions=frozenset(),
     )
-    return with_organization_roles(principal)
+    return as_recorded(identity)
+
+
+def token_expiry(event: Mapping[str, Any]) -> int | None:
+    """When the token the connection was opened with expires (epoch seconds), from the authorizer context."""
+    value = (event.get("requestContext", {}).get("authorizer") or {}).get(EXPIRES_AT)
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None

@@ -10,13 +10,11 @@ brings in line with the request).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from contactcenter import administration as rules
-from contactcenter.access import Permission
 from contactcenter.administration import (
     AuditEntry,
     Command,
@@ -28,7 +26,7 @@ from contactcenter.administration import (
     Usage,
 )
 from contactcenter.agents import AgentState
-from contactcenter.errors import Conflict, Invalid, NotFound
+from contactcenter.errors import Conflict, Invalid
 from contactcenter.identity import IdentityDirectory, NewUser
 from contactcenter.organization import OrganizationSettings
 from contactcenter.people import Person
@@ -79,14 +77,6 @@ def status_rules_of(organization_id: str) -> dict[str, Any]:
 
 def roles_of(organization_id: str) -> dict[str, Any]:
     return rules.roles_view(organization_store.read_settings(organization_id).settings)
-
-
-def custom_roles(organization_id: str) -> Mapping[str, frozenset[Permission]]:
-    """The organization's custom roles, from the cached settings read (for the caller's permissions)."""
-    try:
-        return organization_store.get_settings(organization_id).custom_roles
-    except NotFound:
-        return {}
 
 
 def change_settings(

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from contactcenter import dashboard
-from contactcenter.access import Permission, Principal, may_supervise
+from contactcenter.access import Principal, may_supervise, may_view_agent, sees_every_unit
 from contactcenter.agents import Actor, ActorKind, AgentState, WorkState, local_day
 from contactcenter.errors import Conflict, Forbidden, Invalid, NotFound
 from contactcenter.organization import Channel, reason_menu
@@ -22,9 +22,9 @@ from contactcenter.store import supervision as supervision_store
 
 
 def _supervised_units(principal: Principal) -> frozenset[str]:
-    if principal.has(Permission.ADMINISTRATION):
+    if sees_every_unit(principal):
         return organization_store.get_settings(principal.organization_id).unit_ids()
-    return organization_store.get_person(principal.organization_id, principal.user_id, cached=True).supervised_units
+    return principal.supervised_units
 
 
 def _guard(principal: Principal) -> Any:
@@ -48,14 +48,27 @@ def act_on_agent(principal: Principal, agent_id: str, action: Action, *, now: da
     )
 
 
-def _supervised_agent(principal: Principal, agent_id: str) -> AgentState:
+def _agent(principal: Principal, agent_id: str) -> AgentState:
     known = agent_store.known_state(principal.organization_id, agent_id) or agent_store.get_state(
         principal.organization_id, agent_id
     )
     if known is None:
         raise NotFound(f"no agent {agent_id!r} in this organization", field="agentId", rule="unknown_agent")
-    _guard(principal)(known.state)
     return known.state
+
+
+def _supervised_agent(principal: Principal, agent_id: str) -> AgentState:
+    state = _agent(principal, agent_id)
+    _guard(principal)(state)
+    return state
+
+
+def require_may_view_agent(principal: Principal, agent_id: str) -> None:
+    """The agent themselves, or someone who may see them on a dashboard (supervision.view suffices)."""
+    if agent_id == principal.user_id:
+        return
+    if not may_view_agent(principal, agent_id, _agent(principal, agent_id).units):
+        raise Forbidden("you do not supervise this agent's units", field="agentId", rule="agent_not_supervised")
 
 
 def unit_dashboard(
@@ -132,7 +145,6 @@ def stop_monitoring(principal: Principal, agent_id: str, session_id: str, *, now
 
 def missed_changes(principal: Principal, agent_id: str, *, after: int, limit: int) -> dict[str, Any]:
     """Changes after the sequence a client holds, oldest first, for the agent themselves or their supervisor."""
-    if agent_id != principal.user_id:
-        _supervised_agent(principal, agent_id)
+    require_may_view_agent(principal, agent_id)
     entries = read_missed(principal.organization_id, agent_id, after_sequence=after, limit=limit)
     return {"agentId": agent_id, "after": after, "changes": entries}

@@ -3,8 +3,10 @@
 Keys (nobody else builds them):
   connection    pk=CONN#{connectionId}                 sk=CONN
   subscription  pk=ORG#{org}#CHANNEL#{channel}         sk=CONN#{connectionId}
-Channels: UNIT#{unit}, QUEUE#{queue}, AGENT#{agent} (an agent's own). Both expire (TTL) when API
-Gateway would have closed the connection anyway.
+Channels: UNIT#{unit}, QUEUE#{queue}, AGENT#{agent} (an agent's own), PERSON#{user} (every connection
+of a person, so that they can be closed when the person is retired or their roles change). Both expire
+(TTL) when the token the connection was opened with expires, or API Gateway would have closed it anyway;
+each subscription carries its connection's user and that moment, so that a push can check both.
 """
 
 from __future__ import annotations
@@ -30,6 +32,16 @@ class Connection:
     roles: tuple[str, ...]
     channels: frozenset[str]
     connected_at: datetime
+    token_expires_at: int | None = None  # epoch seconds; None: only API Gateway's two hours bound it
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A connection found on a channel: whose it is and until when it may be served (epoch seconds)."""
+
+    connection_id: str
+    user_id: str
+    expires_at: int | None
 
 
 def unit_channel(unit_id: str) -> str:
@@ -44,6 +56,10 @@ def agent_channel(agent_id: str) -> str:
     return f"AGENT#{agent_id}"
 
 
+def person_channel(user_id: str) -> str:
+    return f"PERSON#{user_id}"
+
+
 def _connection_key(connection_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"CONN#{connection_id}"}, "sk": {"S": "CONN"}}
 
@@ -52,8 +68,10 @@ def _subscription_key(organization_id: str, channel: str, connection_id: str) ->
     return {"pk": {"S": f"ORG#{organization_id}#CHANNEL#{channel}"}, "sk": {"S": f"CONN#{connection_id}"}}
 
 
-def _expiry(now: datetime) -> int:
-    return int((now + timedelta(seconds=environment().connection_ttl_seconds)).timestamp())
+def _expiry(connection: Connection) -> int:
+    """The moment the connection may no longer be served: its token's expiry or API Gateway's limit."""
+    limit = int((connection.connected_at + timedelta(seconds=environment().connection_ttl_seconds)).timestamp())
+    return limit if connection.token_expires_at is None else min(limit, connection.token_expires_at)
 
 
 def open_connection(connection: Connection, *, now: datetime, client: Any = None) -> None:
@@ -70,19 +88,20 @@ def open_connection(connection: Connection, *, now: datetime, client: Any = None
                 "roles": list(connection.roles),
                 "channels": sorted(connection.channels),
                 "connectedAt": connection.connected_at.isoformat(timespec="milliseconds"),
-                "expiresAt": _expiry(now),
+                "tokenExpiresAt": connection.token_expires_at,
+                "expiresAt": _expiry(connection),
             }
         ),
     }
     items = [{"Put": {"TableName": table, "Item": record}}]
     items += [
-        {"Put": {"TableName": table, "Item": _subscription_item(connection, channel, now)}}
+        {"Put": {"TableName": table, "Item": _subscription_item(connection, channel)}}
         for channel in sorted(connection.channels)
     ]
     client.transact_write_items(TransactItems=items)
 
 
-def _subscription_item(connection: Connection, channel: str, now: datetime) -> dict[str, Any]:
+def _subscription_item(connection: Connection, channel: str) -> dict[str, Any]:
     return {
         **_subscription_key(connection.organization_id, channel, connection.connection_id),
         **to_item(
@@ -90,7 +109,7 @@ def _subscription_item(connection: Connection, channel: str, now: datetime) -> d
                 "entity": "Subscription",
                 "connectionId": connection.connection_id,
                 "userId": connection.user_id,
-                "expiresAt": _expiry(now),
+                "expiresAt": _expiry(connection),
             }
         ),
     }
@@ -111,6 +130,7 @@ def get_connection(connection_id: str, *, client: Any = None) -> Connection | No
         roles=tuple(values.get("roles", [])),
         channels=frozenset(values.get("channels", [])),
         connected_at=datetime.fromisoformat(values["connectedAt"]),
+        token_expires_at=int(values["tokenExpiresAt"]) if values.get("tokenExpiresAt") is not None else None,
     )
 
 
@@ -131,7 +151,7 @@ def set_channels(connection: Connection, channels: frozenset[str], *, now: datet
             }
         }
     ]
-    items += [{"Put": {"TableName": table, "Item": _subscription_item(connection, c, now)}} for c in sorted(added)]
+    items += [{"Put": {"TableName": table, "Item": _subscription_item(connection, c)}} for c in sorted(added)]
     items += [
         {
             "Delete": {
@@ -167,18 +187,29 @@ def close_connection_records(connection_id: str, *, client: Any = None) -> None:
 
 def subscribers(organization_id: str, channels: Iterable[str], *, client: Any = None) -> set[str]:
     """Connection ids subscribed to any of the channels: one query per channel."""
+    return {s.connection_id for s in subscriptions(organization_id, channels, client=client)}
+
+
+def subscriptions(organization_id: str, channels: Iterable[str], *, client: Any = None) -> list[Subscriber]:
+    """The connections subscribed to any of the channels, each once, with whose they are and until when
+    they may be served: one query per channel."""
     client = client or clients.dynamodb()
-    found: set[str] = set()
+    found: dict[str, Subscriber] = {}
     for channel in channels:
         paginator = client.get_paginator("query")
         for page in paginator.paginate(
             TableName=environment().table_name,
             KeyConditionExpression="pk = :pk",
             ExpressionAttributeValues={":pk": {"S": f"ORG#{organization_id}#CHANNEL#{channel}"}},
-            ProjectionExpression="connectionId",
+            ProjectionExpression="connectionId, userId, expiresAt",
         ):
-            found.update(item["connectionId"]["S"] for item in page.get("Items", []))
-    return found
+            for item in page.get("Items", []):
+                connection_id = item["connectionId"]["S"]
+                expires = item.get("expiresAt", {}).get("N")
+                found[connection_id] = Subscriber(
+                    connection_id, item.get("userId", {}).get("S", ""), int(expires) if expires else None
+                )
+    return list(found.values())
 
 
 class ConnectionGone(Exception):
