@@ -165,5 +165,7 @@ export type Push =
   | { type: "assignment.changed" | "assignment.progress"; agentId?: string; assignment: { assignmentId: string; state: string } }
   | { type: "subscribed" | "unsubscribed"; requestId: string | null; channels: string[] }
   | { type: "caughtup"; requestId: string | null }
+  | { type: "catchup.continue"; requestId: string | null; since: Record<string, number> } // ask again from `since`
+  | { type: "session.ended"; reason: "token_expired" | "person_retired" | "roles_changed" } // then closed
   | { type: "pong" }
   | { type: "error"; error: { code: string; message?: string; field?: string; rule?: string } };

@@ -152,6 +152,7 @@ export function SupervisorView() {
       },
       onPush: (push: Push, receivedAt) => {
         if (push.type === "agent.changed") onChanged(push, receivedAt);
+        else if (push.type === "catchup.continue") askCatchUp(push.since); // one request's bound reached
         else if (push.type === "error") setNotice({ kind: "error", text: errorText(push.error), at: Date.now() });
       },
       onState: (state, detail) => setLink({ state, detail }),
