@@ -26,7 +26,7 @@ from tests.security.tenants import BASE_USER, Administration, Caller, person_cla
 
 ORGANIZATION = "umbrella"
 CLOSING = "closing"  # the organization the last test disables
-REPLY_SECONDS = 10.0
+REPLY_SECONDS = 20.0
 CACHE_SECONDS = 30  # SETTINGS_CACHE_SECONDS: the bound on a change made elsewhere (docs/security.md)
 
 _DISABLE = """
@@ -179,11 +179,10 @@ def test_queue_channels_follow_the_queue_dashboard(umbrella: Umbrella) -> None:
                 ] == "subscribed"
             await asyncio.to_thread(_agent_works, umbrella, umbrella.agent_east)
             await asyncio.to_thread(_agent_works, umbrella, umbrella.agent_west)
-            # Each hears its own unit's agent (clock-in, then queue login); agent_east's changes, recorded
-            # first, would have reached west before agent_west's if a queue channel let them through.
+            # Each hears its own unit's agent log into the queue; agent_east's login, recorded first, would
+            # have reached west before agent_west's if the queue channel let it through.
             for socket, watched in ((east, umbrella.agent_east), (west, umbrella.agent_west)):
-                heard = [(await _next(socket, type="agent.changed"))["agentId"] for _ in range(2)]
-                assert heard == [watched.user_id] * 2
+                assert (await _next(socket, type="agent.changed"))["agentId"] == watched.user_id
 
     asyncio.run(scenario())
 
@@ -266,7 +265,7 @@ def test_a_disabled_organization_is_refused_over_http_and_websocket(local_stack:
     founder = _founded(local_stack, settings)
     admin = Administration(local_stack, founder.token(local_stack))
     supervisor = admin.person(CLOSING, "SUPERVISOR", "sup@closing.example", "Sup", supervisedUnits=["hq"])
-    closing = Umbrella(local_stack, founder, *(supervisor,) * 8)
+    closing = Umbrella(local_stack, founder, *(supervisor,) * 7)
 
     async def scenario() -> None:
         async with connect(closing.ws_url(supervisor)) as socket:
