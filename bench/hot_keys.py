@@ -138,6 +138,8 @@ def _plan(organization_id: str, ends: dict[str, float | None], rng: random.Rando
 
     def at(seconds: float, action: Callable[[], None]) -> None:
         nonlocal counter
+        if seconds >= WINDOW_SECONDS:
+            return  # past the window: not replayed
         counter += 1
         events.append((seconds, counter, action))
 
@@ -171,9 +173,8 @@ def _plan(organization_id: str, ends: dict[str, float | None], rng: random.Rando
             item = f"{agent_id}-call{call}"
             at(t, change(agent_id, AcceptWork(item, Channel.VOICE, queue_id=queue), t))
             t = round(t + rng.uniform(240, 600), 3)
-            if t < WINDOW_SECONDS:
-                at(t, change(agent_id, EndWork(item), t))
-                at(t + WRAP_UP_SECONDS, settle(agent_id, t + WRAP_UP_SECONDS))
+            at(t, change(agent_id, EndWork(item), t))
+            at(t + WRAP_UP_SECONDS, settle(agent_id, t + WRAP_UP_SECONDS))
             t += WRAP_UP_SECONDS + rng.uniform(10, 180)
             call += 1
     return events

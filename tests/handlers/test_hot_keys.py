@@ -19,6 +19,7 @@ def small(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(hot_keys, "UNITS", 2)
     monkeypatch.setattr(hot_keys, "AGENTS_PER_UNIT", 20)
     monkeypatch.setattr(hot_keys, "SAVES", 10)
+    monkeypatch.setattr(hot_keys, "WINDOW_SECONDS", 900)  # long enough for every agent to end a call
     # replay() sets its own environment: every variable it sets is given back as it was after the test
     for name in (
         "AWS_ENDPOINT_URL",
