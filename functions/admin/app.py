@@ -42,7 +42,16 @@ from contactcenter.administration import (
 )
 from contactcenter.edge.clock import utc_now
 from contactcenter.edge.http import build_resolver, current_principal, serve
-from contactcenter.organization import Channel, Queue, QueueKind, Reason, Unit, UserGroup, WrapUpMode
+from contactcenter.organization import (
+    WORK_ITEMS_PER_CHANNEL_MAX,
+    Channel,
+    Queue,
+    QueueKind,
+    Reason,
+    Unit,
+    UserGroup,
+    WrapUpMode,
+)
 from contactcenter.people import EMPLOYEE_NUMBER
 from contactcenter.services import administration
 from contactcenter.statuses import Platform
@@ -51,6 +60,9 @@ logger = Logger(service="admin")
 app = build_resolver()
 
 _ID = r"^[A-Za-z0-9_-]{1,64}$"
+# An id an administrator chooses for something new starts with a letter or a digit: report files write ids
+# as they are, and a spreadsheet runs a cell starting with - (or = + @) as a formula.
+_NEW_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 _PERSON = r"^[A-Za-z0-9_.:@-]{1,128}$"
 _CODE = r"^[A-Z][A-Z0-9_]{0,39}$"
 _ROLE = r"^[A-Z][A-Z0-9_]{1,39}$"
@@ -76,12 +88,12 @@ class OrganizationPatch(_Body):
 
 
 class UnitCreate(_Body):
-    unit_id: str = Field(alias="unitId", pattern=_ID)
+    unit_id: str = Field(alias="unitId", pattern=_NEW_ID)
     name: Name
 
 
 class GroupCreate(_Body):
-    group_id: str = Field(alias="groupId", pattern=_ID)
+    group_id: str = Field(alias="groupId", pattern=_NEW_ID)
     name: Name
 
 
@@ -110,7 +122,7 @@ class ReasonPatch(_Body):
 
 
 class QueueCreate(_Body):
-    queue_id: str = Field(alias="queueId", pattern=_ID)
+    queue_id: str = Field(alias="queueId", pattern=_NEW_ID)
     name: Name
     kind: QueueKind = QueueKind.QUEUE
     wrap_up_seconds: int | None = Field(default=None, alias="wrapUpSeconds", ge=0, le=3600)
@@ -133,6 +145,9 @@ class RoutingPatch(_Body):
     console_idle_timeout_seconds: int | None = Field(default=None, alias="consoleIdleTimeoutSeconds", ge=60, le=7200)
     restrict_unassigned_queues: bool | None = Field(default=None, alias="restrictUnassignedQueues")
     concurrency: dict[Channel, Annotated[int, Field(ge=1, le=50)]] | None = None
+    work_item_limits: dict[Channel, Annotated[int, Field(ge=1, le=WORK_ITEMS_PER_CHANNEL_MAX)]] | None = Field(
+        default=None, alias="workItemLimits"
+    )
 
 
 class RoleBody(_Body):

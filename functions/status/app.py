@@ -14,7 +14,7 @@ from contactcenter.edge.clock import utc_now
 from contactcenter.edge.http import build_resolver, current_principal, idempotency_key, serve
 from contactcenter.edge.parameters import Identifier, SequenceBefore, StatusRequest
 from contactcenter.organization import Channel
-from contactcenter.services.agent_changes import change_agent, current_state
+from contactcenter.services.agent_changes import change_agent, current_state, integration_answer
 from contactcenter.services.agent_reads import history, routable_agents
 from contactcenter.status import (
     AcceptWork,
@@ -141,7 +141,7 @@ def reported_work_event(agent_id: Identifier, item_id: Identifier, event: WorkEv
         now=utc_now(),
         idempotency_key=idempotency_key(app),
     )
-    return answer.body
+    return integration_answer(answer.body)
 
 
 @app.get("/queues/<queue_id>/routable-agents")

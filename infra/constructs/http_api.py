@@ -17,10 +17,13 @@ from infra.constructs.access_logs import AccessLogSettings
 from infra.constructs.identity import Identity
 from infra.wiring import Cors, HttpRoute
 
-# A contact center's traffic is people clicking and integrations reporting work items; these limits
-# stop a runaway client long before DynamoDB on-demand or Lambda concurrency would.
-RATE_LIMIT = 200
-BURST_LIMIT = 400
+# The stage's limits are shared by every organization: a runaway client stops here long before DynamoDB
+# on-demand or Lambda concurrency would. Each organization's own share is enforced below them, in the
+# functions (contactcenter/fairness.py: 50 requests a second and a burst of 100 per function environment),
+# so one organization is answered 429 long before it could spend the stage's limit for everyone
+# (docs/security.md, "Fairness between organizations").
+RATE_LIMIT = 1000
+BURST_LIMIT = 2000
 
 # `$context.authorizer.claims.sub` says who called without logging the token.
 ACCESS_LOG_FIELDS = {

@@ -444,6 +444,7 @@ def test_routing_settings_change(ada: Caller) -> None:
         "consoleIdleTimeoutSeconds": 1200,
         "restrictUnassignedQueues": False,
         "concurrency": {"voice": 1, "chat": 4, "case": 5},
+        "workItemLimits": {"voice": 5, "chat": 10, "case": 25},
     }
 
 

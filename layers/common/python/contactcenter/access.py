@@ -42,6 +42,9 @@ class Role(StrEnum):
 
 
 P = Permission
+# What only machine credentials hold: reporting any agent's work and reading routing. A person who could
+# report work for every agent of the organization could move anyone to Active.
+INTEGRATION_ONLY = frozenset({P.WORK_REPORT, P.ROUTING_READ})
 _ENGAGE_ALL = {P.ENGAGE, P.ENGAGE_EVALUATIONS, P.ENGAGE_COACHING, P.ENGAGE_ELEARNING}
 _SUPERVISING = {P.SUPERVISION_VIEW, P.SUPERVISION_ACT, P.ASSIGNMENTS_MANAGE, P.REPORTS_REQUEST, P.CONNECT}
 

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from contactcenter.access import BUILT_IN_ROLES, Permission, permissions_for
+from contactcenter.access import BUILT_IN_ROLES, INTEGRATION_ONLY, Permission, Role, permissions_for
 from contactcenter.errors import Conflict, Invalid, NotFound
 from contactcenter.organization import (
     Channel,
@@ -30,6 +29,7 @@ from contactcenter.organization import (
     Unit,
     UserGroup,
     WrapUpMode,
+    is_time_zone_region,
 )
 from contactcenter.people import Person
 from contactcenter.schedules import AdherenceSettings, adherence_settings_view
@@ -127,13 +127,13 @@ class UpdateOrganization:
     time_zone: str | None = None
 
     def apply(self, settings: OrganizationSettings, usage: Usage) -> OrganizationSettings:
-        if self.time_zone is not None and not _known_zone(self.time_zone):
+        if self.time_zone is not None and not is_time_zone_region(self.time_zone):
             raise Invalid(f"unknown time zone {self.time_zone!r}", field="timeZone", rule="unknown_time_zone")
         return _updated(settings, name=self.name, time_zone=self.time_zone)
 
 
 def new_organization(organization_id: str, *, name: str, time_zone: str) -> OrganizationSettings:
-    if not _known_zone(time_zone):
+    if not is_time_zone_region(time_zone):
         raise Invalid(f"unknown time zone {time_zone!r}", field="timeZone", rule="unknown_time_zone")
     return OrganizationSettings(organization_id=organization_id, name=name, time_zone=time_zone)
 
@@ -419,9 +419,11 @@ class SetRouting:
     console_idle_timeout_seconds: int | None = None
     restrict_unassigned_queues: bool | None = None
     concurrency: Mapping[Channel, int] | None = None  # merged: channels left out keep their limit
+    work_item_limits: Mapping[Channel, int] | None = None  # merged likewise
 
     def apply(self, settings: OrganizationSettings, usage: Usage) -> OrganizationSettings:
         concurrency = {**settings.concurrency, **self.concurrency} if self.concurrency else None
+        limits = {**settings.work_item_limits, **self.work_item_limits} if self.work_item_limits else None
         return _updated(
             settings,
             wrap_up_seconds=self.wrap_up_seconds,
@@ -430,6 +432,7 @@ class SetRouting:
             console_idle_timeout_seconds=self.console_idle_timeout_seconds,
             restrict_unassigned_queues=self.restrict_unassigned_queues,
             concurrency=concurrency,
+            work_item_limits=limits,
         )
 
 
@@ -451,6 +454,12 @@ class PutRole:
             raise Invalid(f"{self.name} is a built-in role", field="role", rule="built_in_role")
         if not self.permissions:
             raise Invalid("a role grants at least one permission", field="permissions", rule="permission_required")
+        if self.permissions & INTEGRATION_ONLY:
+            raise Invalid(
+                f"{', '.join(sorted(self.permissions & INTEGRATION_ONLY))}: only integrations hold these",
+                field="permissions",
+                rule="integration_only",
+            )
         if self.permissions & ENGAGE_PARTS and Permission.ENGAGE not in self.permissions:
             # The seed's tree: My Evaluations, My Coaching, My E-Learning sit under My Engage.
             raise Invalid(
@@ -730,10 +739,22 @@ def check_person(person: Person, settings: OrganizationSettings) -> None:
         raise Invalid("an agent works in at least one unit (clock-in picks one)", field="units", rule="unit_required")
 
 
+def check_human(person: Person) -> None:
+    """People never hold the integration role: it is for machine credentials (POST /admin/integrations)."""
+    if Role.INTEGRATION in person.roles:
+        raise Invalid(
+            "the INTEGRATION role is for machine credentials (POST /admin/integrations)",
+            field="roles",
+            rule="integration_only",
+        )
+
+
 def check_update(before: PersonRecord, after: Person, settings: OrganizationSettings, *, actor_id: str) -> None:
     if before.retired:
         raise Conflict(f"{before.person.user_id} is retired", field="userId", rule="retired")
     check_person(after, settings)
+    if before.kind is not IdentityKind.CLIENT:
+        check_human(after)
     if actor_id == after.user_id and Permission.ADMINISTRATION not in permissions_of(after, settings):
         # Nobody locks themselves out; another administrator can do it.
         raise Invalid("you cannot take your own administration away", field="roles", rule="own_account")
@@ -841,6 +862,7 @@ def settings_view(settings: OrganizationSettings) -> dict[str, Any]:
             "consoleIdleTimeoutSeconds": settings.console_idle_timeout_seconds,
             "restrictUnassignedQueues": settings.restrict_unassigned_queues,
             "concurrency": {channel.value: settings.concurrency.get(channel, 1) for channel in Channel},
+            "workItemLimits": {channel.value: settings.work_item_limit(channel) for channel in Channel},
         },
         "customRoles": [_role_view(name, granted) for name, granted in sorted(settings.custom_roles.items())],
         "policy": policy_view(settings.policy),
@@ -920,14 +942,6 @@ def _group(settings: OrganizationSettings, group_id: str) -> UserGroup:
 
 def _group_ids(settings: OrganizationSettings) -> frozenset[str]:
     return frozenset(g.group_id for g in settings.user_groups)
-
-
-def _known_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 
 
 def _present(**values: Any) -> dict[str, Any]:

@@ -30,6 +30,9 @@ class Environment:
     # that signed it expire (a Lambda's role session lasts hours), so 12 hours is the most it can promise.
     report_link_seconds: int = 900
     timer_queue_url: str | None = None  # the SQS queue of contactcenter.timers (functions that change agents)
+    # Each organization's HTTP requests per second and burst, per function environment (contactcenter/fairness.py).
+    tenant_requests_per_second: float = 50.0
+    tenant_burst: int = 100
 
     def require_websocket_endpoint(self) -> str:
         if not self.websocket_endpoint:
@@ -69,6 +72,8 @@ def environment() -> Environment:
         connection_ttl_seconds=int(os.environ.get("CONNECTION_TTL_SECONDS", "7200")),
         report_link_seconds=_seconds("REPORT_LINK_SECONDS", default=900, least=60, most=MAX_REPORT_LINK_SECONDS),
         timer_queue_url=os.environ.get("TIMER_QUEUE_URL") or None,
+        tenant_requests_per_second=float(os.environ.get("TENANT_REQUESTS_PER_SECOND", "50")),
+        tenant_burst=int(os.environ.get("TENANT_BURST", "100")),
     )
 
 

@@ -53,3 +53,13 @@ class Retryable(DomainError):
     """AWS throttled or timed out; nothing was written and the same request may be sent again."""
 
     code = "retryable"
+
+
+class Throttled(DomainError):
+    """The caller's organization sent more than its share (contactcenter/fairness.py): retry after a while."""
+
+    code = "throttled"
+
+    def __init__(self, message: str, *, retry_after_seconds: int, rule: str | None = None) -> None:
+        super().__init__(message, rule=rule)
+        self.retry_after_seconds = retry_after_seconds

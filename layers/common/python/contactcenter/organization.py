@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -79,6 +79,29 @@ class Queue(BaseModel):
         return CHANNEL_OF_KIND[self.kind]
 
 
+# Work items an agent may hold at once on one channel (offered or in hand), whatever the organization
+# sets: with each item at most ~600 bytes, an agent's item stays far below DynamoDB's 400 KB and a push
+# about the agent within API Gateway's 128 KB.
+WORK_ITEMS_PER_CHANNEL_MAX = 50
+DEFAULT_WORK_ITEM_LIMITS = {Channel.VOICE: 5, Channel.CHAT: 10, Channel.CASE: 25}
+
+# Names the time zone database holds that are not regions: the machine's own zone (`localtime`, a
+# different one on every host), leap-second variants (`right/...`), POSIX duplicates and placeholders.
+NOT_REGIONS = frozenset({"localtime", "posixrules", "Factory"})
+NOT_REGION_PREFIXES = ("right/", "posix/")
+
+
+def is_time_zone_region(name: str) -> bool:
+    """An IANA region name the time zone database knows (Europe/Rome, UTC), nothing else it holds."""
+    if name in NOT_REGIONS or name.startswith(NOT_REGION_PREFIXES):
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 DEFAULT_UNAVAILABLE_REASONS = (
     Reason(code="BREAK", label="On a break"),
     Reason(code="MEETING", label="In a meeting"),
@@ -118,6 +141,10 @@ class OrganizationSettings(BaseModel):
     concurrency: dict[Channel, int] = Field(
         default_factory=lambda: {Channel.VOICE: 1, Channel.CHAT: 3, Channel.CASE: 5}
     )
+    # Work items an agent may hold per channel, offered or in hand: one more is refused (409 work_item_limit).
+    work_item_limits: dict[Channel, Annotated[int, Field(ge=1, le=WORK_ITEMS_PER_CHANNEL_MAX)]] = Field(
+        default_factory=lambda: dict(DEFAULT_WORK_ITEM_LIMITS)
+    )
     console_idle_timeout_seconds: int = Field(default=600, ge=60, le=7200)
     user_groups: tuple[UserGroup, ...] = (UserGroup(group_id="agents", name="Agents"),)
     # Roles defined by the organization beside the built-in ones: name -> the permissions it grants.
@@ -135,10 +162,8 @@ class OrganizationSettings(BaseModel):
     @field_validator("time_zone")
     @classmethod
     def _known_time_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValueError(f"unknown time zone {value!r}") from error
+        if not is_time_zone_region(value):
+            raise ValueError(f"unknown time zone {value!r}: name a region, like Europe/Rome or UTC")
         return value
 
     @property
@@ -157,6 +182,9 @@ class OrganizationSettings(BaseModel):
         seconds = queue.wrap_up_seconds if queue and queue.wrap_up_seconds is not None else self.wrap_up_seconds
         mode = queue.wrap_up_mode if queue and queue.wrap_up_mode else self.wrap_up_mode
         return seconds, mode
+
+    def work_item_limit(self, channel: Channel) -> int:
+        return self.work_item_limits.get(channel, DEFAULT_WORK_ITEM_LIMITS[channel])
 
     def unavailable_reason(self, code: str) -> Reason | None:
         return next((r for r in self.unavailable_reasons if r.code == code and r.active), None)

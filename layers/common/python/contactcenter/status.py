@@ -31,6 +31,10 @@ from contactcenter.errors import Conflict, Forbidden, Invalid, NotFound
 from contactcenter.organization import Channel, OrganizationSettings, WrapUpMode
 from contactcenter.statuses import Platform, Status
 
+# Queues an agent is logged into at once: every change rewrites one routing item per queue in the change's
+# transaction (store/agents.py), which DynamoDB limits to 100 items.
+QUEUE_LOGINS_MAX = 25
+
 # --- actions -------------------------------------------------------------------------------------
 
 
@@ -419,6 +423,12 @@ def _log_into_queue(recorder: _Recorder, action: LogIntoQueue, actor: Actor, now
         raise Conflict("clock in before logging into queues", rule="not_clocked_in")
     if action.queue_id in state.queues:
         raise Conflict("already logged into this queue", rule="no_change")
+    if len(state.queues) >= QUEUE_LOGINS_MAX:
+        raise Conflict(
+            f"an agent is logged into at most {QUEUE_LOGINS_MAX} queues: log out of one first",
+            field="queueId",
+            rule="queue_login_limit",
+        )
     unassigned = action.queue_id not in state.assigned_queues
     if unassigned and settings.restrict_unassigned_queues and actor.kind is ActorKind.AGENT:
         raise Forbidden(
@@ -446,6 +456,7 @@ def _offer_work(recorder: _Recorder, action: OfferWork, actor: Actor, now: datet
         raise Conflict("the agent is not clocked in", rule="not_clocked_in")
     if state.item(action.item_id) is not None:
         raise Conflict("this work item is already with the agent", field="itemId", rule="duplicate_item")
+    _check_room_for(state, action.channel, recorder.settings)
     item = WorkItem(action.item_id, action.channel, WorkState.OFFERED, now, action.reference, action.queue_id)
     detail = _item_detail(item, "offered")
     recorder.record(
@@ -464,6 +475,8 @@ def _accept_work(recorder: _Recorder, action: AcceptWork, actor: Actor, now: dat
     existing = state.item(action.item_id)
     if existing is not None and existing.state is WorkState.ACTIVE:
         raise Conflict("this work item is already in hand", field="itemId", rule="duplicate_item")
+    if existing is None:
+        _check_room_for(state, action.channel, recorder.settings)
     item = WorkItem(
         action.item_id,
         existing.channel if existing else action.channel,
@@ -484,6 +497,18 @@ def _accept_work(recorder: _Recorder, action: AcceptWork, actor: Actor, now: dat
         )
         return
     recorder.move(Status.ACTIVE, actor=actor, at=now, detail=detail, work_items=(*others, item), idle_since=now)
+
+
+def _check_room_for(state: AgentState, channel: Channel, settings: OrganizationSettings) -> None:
+    """An agent holds at most the organization's limit of work items per channel (offered or in hand)."""
+    limit = settings.work_item_limit(channel)
+    if sum(1 for item in state.work_items if item.channel is channel) >= limit:
+        raise Conflict(
+            f"the agent already holds {limit} {channel.value} work items, this organization's limit: end or "
+            "reject one first",
+            field="itemId",
+            rule="work_item_limit",
+        )
 
 
 def _reject_work(recorder: _Recorder, action: RejectWork, actor: Actor, now: datetime) -> None:

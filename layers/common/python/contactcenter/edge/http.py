@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
+import time
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -16,7 +18,18 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from contactcenter.access import Permission, Principal
 from contactcenter.edge.principal import as_recorded, principal_from_http_event
-from contactcenter.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Retryable, Unauthorized
+from contactcenter.environment import environment
+from contactcenter.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Retryable,
+    Throttled,
+    Unauthorized,
+)
+from contactcenter.fairness import TenantLimiter
 from contactcenter.store.items import TRANSIENT_ERRORS, unanswered
 
 STATUS_CODES: Mapping[type[DomainError], int] = {
@@ -25,6 +38,7 @@ STATUS_CODES: Mapping[type[DomainError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    Throttled: 429,
     Retryable: 503,
 }
 
@@ -36,8 +50,14 @@ def status_code_for(error: DomainError) -> int:
     return 400
 
 
+def _retry_after(error: DomainError) -> dict[str, str] | None:
+    if isinstance(error, Throttled):
+        return {"Retry-After": str(error.retry_after_seconds)}
+    return {"Retry-After": "1"} if isinstance(error, Retryable) else None
+
+
 def error_response(error: DomainError) -> Response[str]:
-    headers = {"Retry-After": "1"} if isinstance(error, Retryable) else None
+    headers = _retry_after(error)
     return Response(
         status_code=status_code_for(error),
         content_type=content_types.APPLICATION_JSON,
@@ -94,6 +114,15 @@ class FunctionResolver(APIGatewayHttpResolver):
     side, as in the local stack, where one function's route would read another's body and caller."""
 
     _event: APIGatewayProxyEventV2 | None = None
+    _limiter: tuple[object, TenantLimiter] | None = None  # (the environment it was built from, the limiter)
+
+    def tenant_limiter(self) -> TenantLimiter:
+        """This function's per-organization limits, built from the environment once (again if it changed)."""
+        settings = environment()
+        if self._limiter is None or self._limiter[0] is not settings:
+            limiter = TenantLimiter(rate=settings.tenant_requests_per_second, burst=settings.tenant_burst)
+            self._limiter = (settings, limiter)
+        return self._limiter[1]
 
     @property  # type: ignore[override]
     def current_event(self) -> APIGatewayProxyEventV2:
@@ -133,7 +162,7 @@ def route_permissions() -> Mapping[str, str]:
 def _lambda_response(error: DomainError) -> dict[str, Any]:
     return {
         "statusCode": status_code_for(error),
-        "headers": {"Content-Type": "application/json"},
+        "headers": {"Content-Type": "application/json", **(_retry_after(error) or {})},
         "body": json.dumps(error.body()),
         "isBase64Encoded": False,
     }
@@ -187,7 +216,9 @@ def serve(
     JSON, except on `csv_routes` (route keys), which also take text/csv (uploads).
     """
     try:
-        principal = as_recorded(principal_from_http_event(event))
+        caller = principal_from_http_event(event)
+        _admit(app, caller.organization_id)  # before any read: a throttled request costs AWS nothing
+        principal = as_recorded(caller)
         needed = route_permissions().get(event.get("routeKey", ""))
         if needed is None:
             raise Forbidden("this route is not open to anyone", rule="route_not_wired")
@@ -200,6 +231,18 @@ def serve(
         return unreadable
     app.append_context(principal=principal)
     return app.resolve(event, context)
+
+
+def _admit(app: APIGatewayHttpResolver, organization_id: str) -> None:
+    if not isinstance(app, FunctionResolver):
+        return
+    wait = app.tenant_limiter().admit(organization_id, now=time.monotonic())
+    if wait is not None:
+        raise Throttled(
+            "your organization sent more requests than its share: retry after the time in Retry-After",
+            retry_after_seconds=max(1, math.ceil(wait)),
+            rule="organization_rate_limit",
+        )
 
 
 def current_principal(app: APIGatewayHttpResolver) -> Principal:

@@ -123,6 +123,7 @@ def create_person(
 ) -> dict[str, Any]:
     settings = organization_store.read_settings(organization_id)
     rules.check_person(draft.person(organization_id, "pending"), settings.settings)
+    rules.check_human(draft.person(organization_id, "pending"))
     email = draft.email.strip().lower()
     directory = directory or identities.directory()
     created = directory.create_user(NewUser(organization_id, email, draft.display_name, draft.roles))

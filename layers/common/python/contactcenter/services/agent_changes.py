@@ -142,6 +142,21 @@ def request_fingerprint(agent_id: str, action: Action, actor: Actor) -> str:
     )
 
 
+# What an integration (router, ticketing) hears back after reporting work: where the agent stands with
+# work, not their private note, reasons, day totals or units (least data; issue 14).
+_FOR_INTEGRATIONS: tuple[str, ...] = ("organizationId", "agentId", "status", "since", "queues", "workItems")
+_FOR_INTEGRATIONS += ("stopNew", "autoAssignment", "wrapUpEndsAt", "sequence")
+_CHANGE_FOR_INTEGRATIONS = ("sequence", "at", "kind", "fromStatus", "toStatus", "actorKind", "actorId", "detail")
+
+
+def integration_answer(body: dict[str, Any]) -> dict[str, Any]:
+    """A change's answer cut down to what an integration needs."""
+    return {
+        "agent": {name: body["agent"].get(name) for name in _FOR_INTEGRATIONS},
+        "changes": [{name: change.get(name) for name in _CHANGE_FOR_INTEGRATIONS} for change in body["changes"]],
+    }
+
+
 def agent_view(state: AgentState, settings: OrganizationSettings) -> dict[str, Any]:
     return agent_store.state_view(state) | {"allowedStatuses": allowed_statuses(state, settings)}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -305,8 +305,8 @@ class CompileRun:
 def compile_due(now: datetime, *, time_left_ms: Callable[[], int] | None = None) -> CompileRun:
     """Each organization's last ended day (and the one before, if missed) that has no manifest yet."""
     run = CompileRun()
-    for organization_id, time_zone in organization_store.list_organizations():
-        last = last_compilable_day(now, ZoneInfo(time_zone))
+    for organization_id, zone in _organizations_and_zones(run):
+        last = last_compilable_day(now, zone)
         for day in (last - timedelta(days=back) for back in reversed(range(CATCH_UP_DAYS))):
             _compile_missing(
                 run,
@@ -322,8 +322,8 @@ def compile_due_months(now: datetime, *, time_left_ms: Callable[[], int] | None 
     """Each organization's last ended month that has no manifest yet (the monthly schedule runs hourly
     around month ends: the month ends at a different hour in each time zone)."""
     run = CompileRun()
-    for organization_id, time_zone in organization_store.list_organizations():
-        month = last_compilable_month(now, ZoneInfo(time_zone))
+    for organization_id, zone in _organizations_and_zones(run):
+        month = last_compilable_month(now, zone)
         _compile_missing(
             run,
             (organization_id, f"{month:%Y-%m}"),
@@ -334,6 +334,18 @@ def compile_due_months(now: datetime, *, time_left_ms: Callable[[], int] | None 
     return run
 
 
+def _organizations_and_zones(run: CompileRun) -> Iterator[tuple[str, ZoneInfo]]:
+    """Every organization with its zone; one whose zone cannot be read is failed, and the others go on."""
+    for organization_id, time_zone in organization_store.list_organizations():
+        try:
+            zone = ZoneInfo(time_zone)
+        except Exception:  # one organization's failure must not stop the others' payroll files
+            logger.exception("scheduled compilation failed", extra={"organizationId": organization_id})
+            run.failed.append((organization_id, ""))
+            continue
+        yield organization_id, zone
+
+
 def _compile_missing(
     run: CompileRun,
     label: tuple[str, str],
@@ -341,13 +353,13 @@ def _compile_missing(
     compile_it: Callable[[], object],
     time_left_ms: Callable[[], int] | None,
 ) -> None:
-    if report_store.manifest_exists(prefix):
-        run.skipped += 1
-        return
-    if time_left_ms is not None and time_left_ms() < COMPILE_RESERVE_MS:
-        run.deferred.append(label)
-        return
     try:
+        if report_store.manifest_exists(prefix):
+            run.skipped += 1
+            return
+        if time_left_ms is not None and time_left_ms() < COMPILE_RESERVE_MS:
+            run.deferred.append(label)
+            return
         compile_it()
     except _TRY_AGAIN:
         run.deferred.append(label)

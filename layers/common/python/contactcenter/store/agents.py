@@ -746,7 +746,29 @@ def _query_page(query: dict[str, Any], cursor: str | None, client: Any) -> tuple
         raise Invalid("the page cursor does not belong to this list", field="cursor", rule="bad_cursor") from error
     except ClientError as error:
         raise translate(error, conflict_message="") from error
-    return [from_item(item) for item in response.get("Items", [])], _cursor_out(response.get("LastEvaluatedKey"))
+    items, last_key = _within_page_bytes(response.get("Items", []), query["IndexName"])
+    return [from_item(item) for item in items], _cursor_out(last_key or response.get("LastEvaluatedKey"))
+
+
+# A dashboard page carries at most this much of agents' items, whatever its `limit`: an agent's item is
+# bounded (work items per channel, queue logins; contactcenter/status.py), so a full page of the largest
+# agents stays within Lambda's 6 MB response (200 agents of 90 KB would not).
+PAGE_BYTES_MAX = 1_000_000
+_INDEX_KEYS = {"gsi1": ("gsi1pk", "gsi1sk"), "gsi2": ("gsi2pk", "gsi2sk")}
+
+
+def _within_page_bytes(
+    items: list[dict[str, Any]], index_name: str
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The first items of a page that fit PAGE_BYTES_MAX (at least one), and the key to go on from when the
+    page was cut (None when it was not)."""
+    size = 0
+    for kept, item in enumerate(items):
+        size += len(json.dumps(item, separators=(",", ":")))
+        if kept and size > PAGE_BYTES_MAX:
+            last = items[kept - 1]
+            return items[:kept], {name: last[name] for name in ("pk", "sk", *_INDEX_KEYS[index_name])}
+    return items, None
 
 
 def agents_of_unit(
