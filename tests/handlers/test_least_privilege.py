@@ -20,7 +20,7 @@ from functions.reports import app as reports
 from functions.status import app as status
 from tests.handlers.conftest import TABLE, LambdaContext, body_of
 from tests.support.events import claims_for, http_event, load
-from tests.support.organizations import Organization
+from tests.support.organizations import Organization, register_holder
 
 
 @pytest.fixture(autouse=True)
@@ -60,6 +60,7 @@ def test_an_integrations_work_answer_leaves_out_the_agents_private_note_and_day(
     assert _call(context, clock, "ana", "AGENT", "POST", "/me/clock-in", body={"platform": "web"})["statusCode"] == 200
     paused = {"status": "UNAVAILABLE", "reason": "OTHER", "description": "doctor at 3, private"}
     assert _call(context, status, "ana", "AGENT", "PUT", "/me/status", body=paused)["statusCode"] == 200
+    register_holder("acme", "router-1", "INTEGRATION")
 
     answer = _call(
         context,
