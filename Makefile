@@ -72,11 +72,13 @@ layer: install  ## build the dependencies layer for Lambda (arm64) into build/la
 		libarrow_s3* _s3fs*.so _gcsfs*.so _azurefs*.so _hdfs*.so
 	du -sm build/layer/python build/layer/python/pyarrow
 
-synth: layer
+synth: layer console
 	$(PY) -m infra.app
 
-deploy: layer  ## needs AWS credentials and the CDK CLI (npm install -g aws-cdk)
+deploy: layer console  ## needs AWS credentials and the CDK CLI (npm install -g aws-cdk)
 	cdk deploy --all
+	# The console's files and config.json, from the stack's outputs (STAGE as deployed: -c stage=...).
+	$(PY) -m ops.publish_console --stack ContactCenterPresence-$${STAGE:-dev}
 
 browser: install console  ## the browser tests alone
 	$(PY) -m pytest -q -p no:randomly tests/browser

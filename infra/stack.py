@@ -12,6 +12,7 @@ from constructs import Construct
 
 from infra.constructs.alarms import Alarms
 from infra.constructs.catalog import Catalog
+from infra.constructs.console import Console
 from infra.constructs.data import Data
 from infra.constructs.functions import Functions
 from infra.constructs.http_api import HttpApi
@@ -52,6 +53,15 @@ class ContactCenterStack(Stack):
         ).by_name
         if wiring.token_trigger:
             identity.customize_tokens_with(functions[wiring.token_trigger])
+        # API Gateway's hosts of this region: see Console for why not this API's own.
+        gateway_hosts = f"execute-api.{self.region}.{self.url_suffix}"
+        self.console = console = Console(
+            self,
+            "Console",
+            api_origin=f"https://*.{gateway_hosts}",
+            socket_origin=f"wss://*.{gateway_hosts}",
+            sign_in_origins=[f"https://cognito-idp.{self.region}.{self.url_suffix}", identity.domain.base_url()],
+        )
         self.http_api = http_api = HttpApi(
             self,
             "HttpApi",
@@ -59,7 +69,7 @@ class ContactCenterStack(Stack):
             functions=functions,
             identity=identity,
             cors=wiring.cors,
-            allowed_origins=settings.allowed_origins,
+            allowed_origins=(*settings.allowed_origins, console.origin),
         )
         self.socket_api = socket_api = SocketApi(self, "SocketApi", wiring=wiring, functions=functions)
         self.streams = streams = Streams(
@@ -88,6 +98,25 @@ class ContactCenterStack(Stack):
             dead_letter_queues={"schedules": schedules.dead_letters} | parked,
         )
 
+        CfnOutput(self, "ConsoleUrl", value=f"{console.origin}/")
+        CfnOutput(self, "ConsoleBucketName", value=console.bucket.bucket_name)
+        CfnOutput(self, "ConsoleDistributionId", value=console.distribution.distribution_id)
+        # What ops/publish_console.py writes as config.json (web/src/config.ts).
+        CfnOutput(
+            self,
+            "ConsoleConfig",
+            value=self.to_json_string(
+                {
+                    "apiUrl": http_api.url,
+                    "wsUrl": socket_api.url,
+                    "authority": identity.issuer,
+                    "clientId": identity.people_client.user_pool_client_id,
+                    "redirectUri": f"{console.origin}/",
+                    "postLogoutRedirectUri": f"{console.origin}/",
+                    "logoutUrl": f"{identity.domain.base_url()}/logout",
+                }
+            ),
+        )
         CfnOutput(self, "HttpApiUrl", value=http_api.url)
         CfnOutput(self, "WebSocketUrl", value=socket_api.url)
         CfnOutput(self, "UserPoolId", value=identity.user_pool.user_pool_id)

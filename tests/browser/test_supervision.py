@@ -154,3 +154,28 @@ def test_dashboard_catches_up_exactly_after_its_socket_is_cut(local_stack: Local
     expect(counts.get_by_test_id("count-OFFLINE_WORK")).to_have_text(
         str(sum(1 for a in truth if a["status"] == "OFFLINE_WORK"))
     )
+
+
+def test_the_agent_view_works_on_a_phone_and_from_the_keyboard(local_stack: LocalStack, people: Any) -> None:
+    Api(local_stack, "alice").ensure_clocked_out()
+    agent: Person = people("alice", viewport={"width": 390, "height": 844})
+    page = agent.open("#/agent")
+    expect(page.get_by_test_id("my-status")).to_contain_text("Away")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "no sideways scrolling"
+    # Keyboard only: Tab to Clock in, Enter; then the status menu, chosen with the keyboard too.
+    clock_in = page.get_by_role("button", name="Clock in")
+    for _ in range(20):
+        page.keyboard.press("Tab")
+        if clock_in.evaluate("element => element === document.activeElement"):
+            break
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("feedback")).to_have_text("Clocked in")
+    status = page.get_by_label("Status", exact=True)
+    status.focus()
+    status.select_option("OFFLINE_WORK")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("my-status")).to_contain_text("Offline work")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert no_serious_violations(page) == []
+    screenshot(page, "agent-phone")

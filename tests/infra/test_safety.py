@@ -59,7 +59,7 @@ def test_the_table_is_retained_protected_from_deletion_recoverable_to_a_point_in
 
 def test_every_bucket_is_retained_encrypted_and_private_and_the_reports_are_versioned(synthesis: Synthesis) -> None:
     buckets = synthesis.resources("AWS::S3::Bucket")
-    assert len(buckets) == 2  # the report files and their access logs
+    assert len(buckets) == 3  # the report files, their access logs, the web console's files
     for name, bucket in buckets.items():
         assert _retention(bucket) == RETAINED, name
         properties = bucket["Properties"]
