@@ -9,6 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The DynamoDB actions the store's code calls (tests/infra/test_table_actions.py reads them from the code,
+# so a new call fails there until it is listed here). A transaction needs the action of each of its parts:
+# TransactGetItems GetItem; TransactWriteItems PutItem, UpdateItem, DeleteItem (and ConditionCheckItem, which
+# no transaction here has).
+TABLE_READ_ACTIONS = ("GetItem", "Query", "BatchGetItem", "TransactGetItems")
+TABLE_WRITE_ACTIONS = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
+
 
 @dataclass(frozen=True)
 class Function:
@@ -24,6 +31,13 @@ class Function:
     publishes_events: bool = False  # puts events on the default EventBridge bus
     manages_identities: bool = False  # creates, changes and disables users and app clients in the user pool
     sends_timers: bool = False  # changes agents, so may start timers (contactcenter/timers.py): sends to their queue
+
+    @property
+    def table_actions(self) -> tuple[str, ...]:
+        """The DynamoDB actions this function is granted on the table and its indexes."""
+        if self.table_access == "none":
+            return ()
+        return TABLE_READ_ACTIONS + (TABLE_WRITE_ACTIONS if self.table_access == "read_write" else ())
 
     @property
     def area(self) -> str:

@@ -141,11 +141,10 @@ class Functions(Construct):
 
     def _grant(self, row: Function, function: lambda_.Function, role: iam.Role) -> None:
         table = self._data.table
-        if row.table_access == "read":
-            table.grant_read_data(function)
-        elif row.table_access == "read_write":
-            table.grant_read_write_data(function)
-        if row.table_access != "none":
+        if row.table_actions:
+            # Exactly the actions the code calls (infra/wiring.py), not grant_read_write_data's (Scan,
+            # DescribeTable and the stream's reads, which no function calls on the table).
+            table.grant(function, *(f"dynamodb:{action}" for action in row.table_actions))
             acknowledge(
                 role,
                 wildcard_resource(f"{attribute(table)}/index/*"),
