@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 # so a new call fails there until it is listed here). A transaction needs the action of each of its parts:
 # TransactGetItems GetItem; TransactWriteItems PutItem, UpdateItem, DeleteItem (and ConditionCheckItem, which
 # no transaction here has).
-TABLE_READ_ACTIONS = ("GetItem", "Query", "BatchGetItem", "TransactGetItems")
-TABLE_WRITE_ACTIONS = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
+# IAM has no action for a transaction itself, only for its parts.
+TABLE_READ_ACTIONS = ("GetItem", "Query", "BatchGetItem")
+TABLE_WRITE_ACTIONS = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem")
 
 
 @dataclass(frozen=True)
