@@ -51,7 +51,9 @@ def launch(playwright: Playwright) -> Browser:
 __all__ = ["local_stack"]  # the end-to-end tests' session stack, started again in this directory's worker
 
 
-@pytest.fixture(scope="session")
+# Module scope: while Playwright's sync API is open it keeps an event loop running on this thread, so
+# the end-to-end tests' asyncio.run() on the same worker would fail until it is closed.
+@pytest.fixture(scope="module")
 def browser(local_stack: LocalStack) -> Iterator[Browser]:
     if not (ROOT / "web" / "dist" / "index.html").is_file():
         raise RuntimeError("the console is not built: run `make console` (make test does)")
