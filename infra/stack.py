@@ -70,6 +70,7 @@ class ContactCenterStack(Stack):
             identity=identity,
             cors=wiring.cors,
             allowed_origins=(*settings.allowed_origins, console.origin),
+            lambda_authorizer=functions[wiring.http_authorizer],
         )
         self.socket_api = socket_api = SocketApi(self, "SocketApi", wiring=wiring, functions=functions)
         self.streams = streams = Streams(
@@ -121,7 +122,6 @@ class ContactCenterStack(Stack):
         CfnOutput(self, "WebSocketUrl", value=socket_api.url)
         CfnOutput(self, "UserPoolId", value=identity.user_pool.user_pool_id)
         CfnOutput(self, "PeopleClientId", value=identity.people_client.user_pool_client_id)
-        CfnOutput(self, "IntegrationClientId", value=identity.integration_client.user_pool_client_id)
         CfnOutput(self, "TokenEndpoint", value=f"{identity.domain.base_url()}/oauth2/token")
         CfnOutput(self, "ReportBucketName", value=data.report_bucket.bucket_name)
         CfnOutput(self, "TableName", value=data.table.table_name)

@@ -54,6 +54,10 @@ class Function:
         return f"{self.module}.handler"
 
 
+JWT = "jwt"
+LAMBDA = "lambda"
+
+
 @dataclass(frozen=True)
 class HttpRoute:
     method: str
@@ -61,10 +65,21 @@ class HttpRoute:
     function: str
     permission: str  # a contactcenter.access.Permission value
     summary: str = ""
+    # None: by the path (`authorized_by`); JWT or LAMBDA to choose.
+    authorizer: str | None = None
 
     @property
     def route_key(self) -> str:
         return f"{self.method} {self.path}"
+
+    @property
+    def authorized_by(self) -> str:
+        """/me routes act on the caller themselves, a person: API Gateway's JWT authorizer (people's ID
+        tokens; free, no function). Every other route serves whoever's permissions allow it, integrations
+        created at run time included: the Lambda authorizer (docs/security.md, "Integrations' tokens")."""
+        if self.authorizer is not None:
+            return self.authorizer
+        return JWT if self.path == "/me" or self.path.startswith("/me/") else LAMBDA
 
 
 @dataclass(frozen=True)
@@ -152,6 +167,7 @@ class Wiring:
     http_routes: tuple[HttpRoute, ...]
     socket_routes: tuple[SocketRoute, ...]
     socket_authorizer: str  # function name verifying the token on $connect
+    http_authorizer: str  # the Lambda REQUEST authorizer of the HTTP routes authorized_by LAMBDA
     stream_consumers: tuple[StreamConsumer, ...]
     schedules: tuple[Schedule, ...] = field(default=())
     timers: TimerQueue | None = None
@@ -206,6 +222,13 @@ WIRING = Wiring(
             "functions.supervision.authorizer.handler",
             "Verifies the JWT on WebSocket $connect",
             table_access="none",
+        ),
+        Function(
+            "api_authorizer",
+            "functions.identity.authorizer.handler",
+            "HTTP routes beyond /me: verifies people's ID tokens and registered integrations' access tokens",
+            timeout_seconds=5,
+            table_access="read",  # the app client's registration
         ),
         Function(
             "fanout",
@@ -359,6 +382,7 @@ WIRING = Wiring(
         SocketRoute("catchup", "socket"),
     ),
     socket_authorizer="socket_authorizer",
+    http_authorizer="api_authorizer",
     token_trigger="token_claims",
     stream_consumers=(
         StreamConsumer(

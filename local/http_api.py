@@ -26,8 +26,8 @@ from urllib.parse import parse_qsl
 from starlette.requests import Request
 from starlette.responses import Response
 
-from infra.wiring import HttpRoute
-from local.apigw import ACCOUNT_ID, epoch_millis, new_gateway_id, new_trace_id, request_time
+from infra.wiring import LAMBDA, HttpRoute
+from local.apigw import ACCOUNT_ID, REGION, epoch_millis, new_gateway_id, new_trace_id, request_time
 from local.cors import CorsPolicy, is_cors_header
 from local.jwt_authorizer import JwtAuthorizer, Unauthorized, render_claims
 from local.routes import RouteTable
@@ -193,6 +193,10 @@ def _header_value(value: Any) -> str:
     return str(value)
 
 
+def _internal_error(request_id: str) -> Response:
+    return _message(500, "Internal Server Error", request_id)
+
+
 def _message(status: int, message: str, request_id: str, extra: Sequence[tuple[str, str]] = ()) -> Response:
     headers = {"apigw-requestid": request_id, **dict(extra)}
     body = json.dumps({"message": message}, separators=(",", ":"))
@@ -210,12 +214,14 @@ class HttpApi:
         authorizer: JwtAuthorizer,
         api_id: str,
         cors: CorsPolicy | None = None,
+        lambda_authorizer: str | None = None,
     ) -> None:
         self._table = RouteTable((route.method, route.path, route) for route in routes)
         self._runtime = runtime
         self._authorizer = authorizer
         self.api_id = api_id
         self._cors = cors
+        self._lambda_authorizer = lambda_authorizer
 
     async def handle(self, request: Request) -> Response:
         request_id = new_gateway_id()
@@ -236,14 +242,18 @@ class HttpApi:
         match = self._table.match(request.method, raw_path)
         if match is None:
             return _message(404, "Not Found", request_id)
-        try:
-            claims = self._authorizer.authorize(request.headers.get("authorization"))
-        except Unauthorized as exc:
-            return _message(401, "Unauthorized", request_id, [("www-authenticate", exc.www_authenticate)])
+        route = match.target
+        claims: dict[str, Any] = {}
+        if route.authorized_by != LAMBDA:
+            try:
+                claims = self._authorizer.authorize(request.headers.get("authorization"))
+            except Unauthorized as exc:
+                return _message(401, "Unauthorized", request_id, [("www-authenticate", exc.www_authenticate)])
+        elif not (request.headers.get("authorization") or "").strip():
+            return _message(401, "Unauthorized", request_id)  # the identity source is missing: not invoked
         body = await _read_body(request)
         if body is None:
             return _message(413, "Request Entity Too Large", request_id)
-        route = match.target
         client = request.client
         server = request.scope.get("server") or ("127.0.0.1", 80)
         event = build_event(
@@ -265,7 +275,40 @@ class HttpApi:
             request_id=request_id,
             now_ms=now_ms,
         )
+        if route.authorized_by == LAMBDA:
+            refused = await self._authorize_with_lambda(event, request_id)
+            if refused is not None:
+                return refused
         return await self._invoke(route, event, request_id)
+
+    async def _authorize_with_lambda(self, event: dict[str, Any], request_id: str) -> Response | None:
+        """Runs the Lambda REQUEST authorizer (payload 2.0, simple responses) and, when it allows, puts
+        its context into the event; else API Gateway's answer: 403 when refused, 401 when it failed with
+        "Unauthorized", 500 when it failed otherwise."""
+        assert self._lambda_authorizer is not None, "a route needs the wiring's http_authorizer"
+        request = {key: value for key, value in event.items() if key not in ("body", "isBase64Encoded")}
+        request["requestContext"] = {k: v for k, v in event["requestContext"].items() if k != "authorizer"}
+        authorizer_event = {
+            "version": "2.0",
+            "type": "REQUEST",
+            "routeArn": f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{self.api_id}/$default/"
+            + event["routeKey"].replace(" ", ""),
+            "identitySource": [event["headers"].get("authorization", "")],
+            **request,
+        }
+        try:
+            answer = await self._runtime.invoke_async(self._lambda_authorizer, authorizer_event)
+        except FunctionError as error:
+            # "Unauthorized" is the one failure API Gateway answers with 401 (a timeout is a failure too).
+            unauthorized = error.error_message == "Unauthorized" and not isinstance(error, FunctionTimeout)
+            return _message(401, "Unauthorized", request_id) if unauthorized else _internal_error(request_id)
+        if not isinstance(answer, dict) or not isinstance(answer.get("isAuthorized"), bool):
+            logger.error("the HTTP authorizer returned %r, not a simple response", answer)
+            return _internal_error(request_id)
+        if not answer["isAuthorized"]:
+            return _message(403, "Forbidden", request_id)
+        event["requestContext"]["authorizer"] = {"lambda": dict(answer.get("context") or {})}
+        return None
 
     async def _invoke(self, route: HttpRoute, event: dict[str, Any], request_id: str) -> Response:
         try:

@@ -130,7 +130,12 @@ class LocalStack:
         authorizer = JwtAuthorizer(issuer=issuer.issuer, audiences=(issuer.audience,), jwks=issuer.jwks)
         gateway.start(
             http_api=HttpApi(
-                self.wiring.http_routes, runtime=runtime, authorizer=authorizer, api_id=self.api_id, cors=cors
+                self.wiring.http_routes,
+                runtime=runtime,
+                authorizer=authorizer,
+                api_id=self.api_id,
+                cors=cors,
+                lambda_authorizer=self.wiring.http_authorizer,
             ),
             websocket_api=WebSocketApi(
                 self.wiring.socket_routes,

@@ -128,7 +128,7 @@ class Functions(Construct):
             environment["REPORT_BUCKET"] = self._data.report_bucket.bucket_name
             # How long download links work (contactcenter/environment.py checks the range on start).
             environment["REPORT_LINK_SECONDS"] = str(self._report_link_seconds)
-        if row.name == self._wiring.socket_authorizer:
+        if row.name in (self._wiring.socket_authorizer, self._wiring.http_authorizer):
             environment |= {
                 "JWT_ISSUER": self._identity.issuer,
                 "JWT_AUDIENCE": self._identity.people_client.user_pool_client_id,

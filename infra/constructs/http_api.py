@@ -1,4 +1,5 @@
-"""The HTTP API: one route per wiring row, every route behind the Cognito JWT authorizer."""
+"""The HTTP API: one route per wiring row; /me routes behind the Cognito JWT authorizer, every other route
+behind the Lambda REQUEST authorizer that also accepts integrations created at run time."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from constructs import Construct
 from infra import naming
 from infra.constructs.access_logs import AccessLogSettings
 from infra.constructs.identity import Identity
-from infra.wiring import Cors, HttpRoute
+from infra.wiring import JWT, Cors, HttpRoute
 
 # The stage's limits are shared by every organization: a runaway client stops here long before DynamoDB
 # on-demand or Lambda concurrency would. Each organization's own share is enforced below them, in the
@@ -24,6 +25,11 @@ from infra.wiring import Cors, HttpRoute
 # (docs/security.md, "Fairness between organizations").
 RATE_LIMIT = 1000
 BURST_LIMIT = 2000
+
+# API Gateway caches the Lambda authorizer's answer per Authorization header this long: one invocation
+# per token per 5 minutes. A retired integration is refused within this plus the registration cache
+# (contactcenter.services.tokens, 1 minute).
+AUTHORIZER_CACHE = Duration.minutes(5)
 
 # `$context.authorizer.claims.sub` says who called without logging the token.
 ACCESS_LOG_FIELDS = {
@@ -54,21 +60,26 @@ class HttpApi(Construct):
         identity: Identity,
         cors: Cors,
         allowed_origins: tuple[str, ...],
+        lambda_authorizer: lambda_.IFunction,
     ) -> None:
         super().__init__(scope, construct_id)
-        authorizer = authorizers.HttpJwtAuthorizer(
-            "JwtAuthorizer",
-            identity.issuer,
-            # People present ID tokens (aud = people client); machines present access tokens, whose
-            # `client_id` API Gateway checks against the same list.
-            jwt_audience=identity.audiences,
+        # People present ID tokens (aud = the people client).
+        jwt_authorizer = authorizers.HttpJwtAuthorizer(
+            "JwtAuthorizer", identity.issuer, jwt_audience=identity.audiences
+        )
+        request_authorizer = authorizers.HttpLambdaAuthorizer(
+            "TokenAuthorizer",
+            lambda_authorizer,
+            response_types=[authorizers.HttpLambdaResponseType.SIMPLE],
+            identity_source=["$request.header.Authorization"],
+            results_cache_ttl=AUTHORIZER_CACHE,
         )
         self.api = apigwv2.HttpApi(
             self,
             "Api",
             description="Agent state, attendance, supervision and reports",
             create_default_stage=False,
-            default_authorizer=authorizer,
+            default_authorizer=jwt_authorizer,
             cors_preflight=_cors_preflight(cors, allowed_origins),
         )
         self.access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.ONE_MONTH)
@@ -105,7 +116,7 @@ class HttpApi(Construct):
                 http_api=self.api,
                 route_key=apigwv2.HttpRouteKey.with_(route.path, apigwv2.HttpMethod[route.method]),
                 integration=lambda_integrations[route.function],
-                authorizer=authorizer,
+                authorizer=jwt_authorizer if route.authorized_by == JWT else request_authorizer,
             )
         self.url = self.api.api_endpoint
 

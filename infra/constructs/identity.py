@@ -100,10 +100,11 @@ class Identity(Construct):
             scope_name=naming.INTEGRATION_SCOPE,
             scope_description="Routing and ticketing systems: report work items, read routable agents",
         )
-        resource_server = self.user_pool.add_resource_server(
+        # Integrations' app clients (created by the admin API) are given this scope.
+        self.resource_server = self.user_pool.add_resource_server(
             "ResourceServer", identifier=naming.RESOURCE_SERVER_ID, scopes=[integration_scope]
         )
-        # The token endpoint for client credentials lives on the pool's domain. The prefix is global
+        # The token endpoint for client credentials (and managed login) lives on the pool's domain. The prefix is global
         # per region, so it defaults to one derived from the account and can be set by context.
         self.domain = self.user_pool.add_domain(
             "Domain",
@@ -112,25 +113,13 @@ class Identity(Construct):
                 or Fn.join("-", [naming.SERVICE_NAME, settings.stage, Fn.ref("AWS::AccountId")])
             ),
         )
-        self.integration_client = self.user_pool.add_client(
-            "IntegrationClient",
-            # Machines authenticate with a secret; their access token carries `client_id` and the
-            # scope `contactcenter/integration` (no groups), which the backend maps to INTEGRATION.
-            generate_secret=True,
-            o_auth=cognito.OAuthSettings(
-                flows=cognito.OAuthFlows(client_credentials=True),
-                scopes=[cognito.OAuthScope.resource_server(resource_server, integration_scope)],
-            ),
-            access_token_validity=Duration.hours(1),
-            enable_token_revocation=True,
-            prevent_user_existence_errors=True,
-        )
-
         # https://cognito-idp.<region>.amazonaws.com/<poolId>: the `iss` of every token of this pool.
         stack = Stack.of(self)
         self.issuer = f"https://cognito-idp.{stack.region}.{stack.url_suffix}/{self.user_pool.user_pool_id}"
         self.jwks_url = f"{self.issuer}/.well-known/jwks.json"
-        self.audiences = [self.people_client.user_pool_client_id, self.integration_client.user_pool_client_id]
+        # The JWT authorizer's audiences: people's clients. Integrations are app clients the admin API
+        # creates at run time; the Lambda authorizer accepts them by their registration instead.
+        self.audiences = [self.people_client.user_pool_client_id]
 
     def grant_administration(self, grantee: iam.IGrantable) -> iam.Grant:
         """Exactly the operations the identity directory calls, on this user pool only."""

@@ -175,7 +175,7 @@ def test_environment_follows_the_row(synthesis: Synthesis, row: Function) -> Non
     assert ("REPORT_BUCKET" in variables) is (row.bucket_access != "none")
     serves_sockets = row.name in {route.function for route in WIRING.socket_routes}
     assert ("WEBSOCKET_ENDPOINT" in variables) is (row.manages_connections or serves_sockets)
-    is_authorizer = row.name == WIRING.socket_authorizer
+    is_authorizer = row.name in (WIRING.socket_authorizer, WIRING.http_authorizer)
     for name in ("JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL"):
         assert (name in variables) is is_authorizer
     assert variables["POWERTOOLS_SERVICE_NAME"] == row.name

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import jwt
 
-from infra.wiring import Function, HttpRoute, SocketRoute, StreamConsumer, Wiring
+from infra.wiring import JWT, LAMBDA, Function, HttpRoute, SocketRoute, StreamConsumer, Wiring
 from local.gateway import Gateway
 from local.issuer import LocalIssuer, LocalUser
 from local.runtime import LambdaRuntime
@@ -96,15 +96,17 @@ def recording_wiring(**overrides: Any) -> Wiring:
             recorded_function("api", timeout_seconds=1),
             recorded_function("socket"),
             recorded_function("authorizer"),
+            recorded_function("http_authorizer"),
             recorded_function("consumer"),
             recorded_function("job"),
         ),
         "http_routes": (
-            HttpRoute("GET", "/agents/{agentId}/status", "api", "status.read"),
-            HttpRoute("POST", "/agents/{agentId}/status", "api", "status.force"),
-            HttpRoute("POST", "/me/clock-in", "api", "attendance.self"),
-            HttpRoute("GET", "/files/{path+}", "api", "reports.read"),
-            HttpRoute("GET", "/files/latest", "api", "reports.read"),
+            HttpRoute("GET", "/agents/{agentId}/status", "api", "status.read", authorizer=JWT),
+            HttpRoute("POST", "/agents/{agentId}/status", "api", "status.force", authorizer=JWT),
+            HttpRoute("POST", "/me/clock-in", "api", "attendance.self", authorizer=JWT),
+            HttpRoute("GET", "/files/{path+}", "api", "reports.read", authorizer=JWT),
+            HttpRoute("GET", "/files/latest", "api", "reports.read", authorizer=JWT),
+            HttpRoute("GET", "/integrations/{queueId}", "api", "routing.read", authorizer=LAMBDA),
         ),
         "socket_routes": (
             SocketRoute("$connect", "socket"),
@@ -113,6 +115,7 @@ def recording_wiring(**overrides: Any) -> Wiring:
             SocketRoute("subscribe", "socket"),
         ),
         "socket_authorizer": "authorizer",
+        "http_authorizer": "http_authorizer",
         "stream_consumers": (),
     }
     values.update(overrides)

@@ -8,13 +8,14 @@ from typing import Any
 import pytest
 
 from contactcenter.access import Permission, Role
-from contactcenter.edge.principal import principal_from_claims
-from contactcenter.errors import Unauthorized
+from contactcenter.edge.principal import authorizer_context, principal_from_claims
+from contactcenter.errors import Forbidden, Unauthorized
 from contactcenter.identity import (
     CLIENT_CREDENTIALS,
     INTEGRATION_SCOPE,
     ORGANIZATION_CLAIM,
     ClientRegistration,
+    integration_caller,
     token_overrides,
 )
 
@@ -104,3 +105,32 @@ def test_a_machine_token_without_the_trigger_s_organization_is_refused() -> None
     with pytest.raises(Unauthorized) as refused:
         principal_from_claims(claims)
     assert refused.value.rule == "claims_missing"
+
+
+def _access(client_id: str = "client-1", scope: str = INTEGRATION_SCOPE, **claims: Any) -> dict[str, Any]:
+    return {"sub": client_id, "client_id": client_id, "token_use": "access", "scope": scope, **claims}
+
+
+def test_the_lambda_authorizer_takes_the_organization_from_the_registration_not_the_token() -> None:
+    caller = integration_caller(_access(**{ORGANIZATION_CLAIM: "someone-else"}), ROUTER)
+    assert caller[ORGANIZATION_CLAIM] == "acme"
+    principal = principal_from_claims(authorizer_context(caller))
+    assert principal.roles == {Role.INTEGRATION.value}
+    assert Permission.ROUTING_READ in principal.permissions
+
+
+@pytest.mark.parametrize(
+    ("claims", "registration", "rule"),
+    [
+        (_access(scope="openid"), ROUTER, "scope_missing"),
+        (_access(), None, "unknown_client"),
+        (_access("client-2"), ROUTER, "unknown_client"),
+        (_access(), ClientRegistration("client-1", "acme", retired=True), "client_retired"),
+    ],
+)
+def test_the_lambda_authorizer_refuses_unregistered_retired_or_unscoped_clients(
+    claims: dict[str, Any], registration: ClientRegistration | None, rule: str
+) -> None:
+    with pytest.raises(Forbidden) as refused:
+        integration_caller(claims, registration)
+    assert refused.value.rule == rule

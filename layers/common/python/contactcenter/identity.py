@@ -11,10 +11,11 @@ organization its client was registered for into the access token, under the same
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from contactcenter.errors import Unauthorized
+from contactcenter.errors import Forbidden, Unauthorized
 
 # The claim every token names its organization in (edge/principal.py reads it).
 ORGANIZATION_CLAIM = "custom:organization"
@@ -97,3 +98,17 @@ def token_overrides(
     if registration.retired:
         raise Unauthorized("this integration was retired", field="clientId", rule="client_retired")
     return {"accessTokenGeneration": {"claimsToAddOrOverride": {ORGANIZATION_CLAIM: registration.organization_id}}}
+
+
+def integration_caller(claims: Mapping[str, Any], registration: ClientRegistration | None) -> dict[str, Any]:
+    """The claims an integration route sees for a verified client-credentials access token: those of the
+    token, with the organization its registration names (the authority, whatever the token says). Only an
+    app client the admin API registered, and not retired, is a caller."""
+    client_id = str(claims.get("client_id") or "")
+    if INTEGRATION_SCOPE not in str(claims.get("scope") or "").split():
+        raise Forbidden("only integration access tokens are accepted here", field="scope", rule="scope_missing")
+    if registration is None or registration.client_id != client_id:
+        raise Forbidden("this app client belongs to no organization", field="clientId", rule="unknown_client")
+    if registration.retired:
+        raise Forbidden("this integration was retired", field="clientId", rule="client_retired")
+    return {**claims, ORGANIZATION_CLAIM: registration.organization_id}

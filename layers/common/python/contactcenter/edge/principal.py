@@ -59,8 +59,26 @@ def machine_roles(claims: Mapping[str, Any]) -> frozenset[str]:
     return frozenset({Role.INTEGRATION.value}) if INTEGRATION_SCOPE in scopes else frozenset()
 
 
+# The claims a principal is made of: what our HTTP Lambda authorizer passes on as its context.
+PRINCIPAL_CLAIMS = ("sub", ORGANIZATION_CLAIM, GROUPS_CLAIM, "token_use", "scope", "client_id")
+
+
+def authorizer_context(claims: Mapping[str, Any]) -> dict[str, str]:
+    """A Lambda authorizer's context (strings only), read back by principal_from_http_event as the JWT
+    authorizer's claims are: groups rendered "[a b]" as HTTP API renders array claims."""
+    context: dict[str, str] = {}
+    for name in PRINCIPAL_CLAIMS:
+        value = claims.get(name)
+        if value is None:
+            continue
+        context[name] = "[" + " ".join(str(v) for v in value) + "]" if isinstance(value, list) else str(value)
+    return context
+
+
 def principal_from_http_event(event: Mapping[str, Any]) -> Principal:
-    claims = event.get("requestContext", {}).get("authorizer", {}).get("jwt", {}).get("claims")
+    authorizer = event.get("requestContext", {}).get("authorizer") or {}
+    # The JWT authorizer's verified claims, or our Lambda authorizer's context (integration routes).
+    claims = (authorizer.get("jwt") or {}).get("claims") or authorizer.get("lambda")
     if not claims:
         raise Unauthorized("no verified token", rule="token_missing")
     return principal_from_claims(claims)
