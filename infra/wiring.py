@@ -221,7 +221,7 @@ WIRING = Wiring(
             "socket_authorizer",
             "functions.supervision.authorizer.handler",
             "Verifies the JWT on WebSocket $connect",
-            table_access="none",
+            table_access="read",  # whether the caller's organization is disabled
         ),
         Function(
             "api_authorizer",
@@ -371,6 +371,11 @@ WIRING = Wiring(
         HttpRoute("DELETE", "/admin/people/{userId}", "admin", "administration", "Retire a person: no more sign-in"),
         HttpRoute("POST", "/admin/integrations", "admin", "administration", "Machine credentials for an integration"),
         HttpRoute("GET", "/admin/audit", "admin", "administration", "Configuration changes, newest first"),
+        HttpRoute("POST", "/platform/organizations", "admin", "platform.operate", "An organization, its administrator"),
+        HttpRoute("GET", "/platform/organizations", "admin", "platform.operate", "Every organization"),
+        HttpRoute(
+            "PATCH", "/platform/organizations/{organizationId}", "admin", "platform.operate", "Disable or enable"
+        ),
     ),
     socket_routes=(
         SocketRoute("$connect", "socket"),

@@ -1,5 +1,5 @@
 """Demo data for `make dev`: one organization, two units, agents in both, two supervisors, an
-administrator and a finance user. Created through the admin services, as the admin API creates them:
+administrator and a finance user; and a platform operator. Created through the admin services, as the admin API creates them:
 the organization and each person audited, each person an identity of the local identity directory."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from contactcenter.services.administration import create_organization, create_pe
 from contactcenter.store.identity_local import LocalIdentity, local_directory
 
 ORGANIZATION_ID = "demo"
+PLATFORM = "platform"  # platform operators' `custom:organization` (infra/naming.py PLATFORM_ORGANIZATION)
 DEMO_ACTOR = "demo-seed"  # who the audit trail says created the demo data
 
 
@@ -81,6 +82,8 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     ),
     DemoUser("admin-ada", "ada", ORGANIZATION_ID, ("ADMIN",), "Ada Administrator"),
     DemoUser("fin-fabio", "fabio", ORGANIZATION_ID, ("FINANCE",), "Fabio Finance"),
+    # Runs the platform (creates, lists and disables organizations); a person of no organization.
+    DemoUser("op-olga", "olga", PLATFORM, ("OPERATOR",), "Olga Operator"),
 )
 
 
@@ -95,6 +98,8 @@ def seed(table_name: str) -> None:
     create_organization(SETTINGS, actor_id=DEMO_ACTOR, now=now)
     directory = local_directory()
     for user in DEMO_USERS:
+        if user.organization_id == PLATFORM:
+            continue  # the issuer knows the operator; no organization has them as a person
         # The local issuer was started with these users: the directory learns they exist, and creating
         # the person adopts the identity (as a retried creation does), so the demo keeps its user ids.
         directory.register(

@@ -53,7 +53,7 @@ from contactcenter.organization import (
     WrapUpMode,
 )
 from contactcenter.people import EMPLOYEE_NUMBER
-from contactcenter.services import administration
+from contactcenter.services import administration, platform
 from contactcenter.statuses import Platform
 
 logger = Logger(service="admin")
@@ -449,6 +449,45 @@ def read_audit(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> dict[str, Any]:
     return administration.audit_trail(current_principal(app).organization_id, limit=limit, cursor=cursor)
+
+
+# --- the platform operator: organizations ------------------------------------------------------------
+
+
+class OrganizationCreate(_Body):
+    organization_id: str = Field(alias="organizationId", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    name: Name
+    time_zone: str = Field(alias="timeZone", min_length=1, max_length=64)
+    administrator_email: str = Field(alias="administratorEmail", max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    administrator_name: Name = Field(alias="administratorName")
+
+
+class OrganizationStatus(_Body):
+    disabled: bool
+
+
+@app.post("/platform/organizations", status_code=201)
+def create_organization(body: OrganizationCreate) -> tuple[dict[str, Any], int]:
+    """An organization and its first administrator (invited by email on AWS)."""
+    draft = platform.NewOrganization(
+        organization_id=body.organization_id,
+        name=body.name,
+        time_zone=body.time_zone,
+        administrator_email=body.administrator_email,
+        administrator_name=body.administrator_name,
+    )
+    return platform.create_organization(draft, actor_id=current_principal(app).user_id, now=utc_now()), 201
+
+
+@app.get("/platform/organizations")
+def list_organizations() -> dict[str, Any]:
+    return {"organizations": platform.list_organizations()}
+
+
+@app.patch("/platform/organizations/<organization_id>")
+def change_organization(organization_id: Annotated[str, Path(pattern=_ID)], body: OrganizationStatus) -> dict[str, Any]:
+    """Disable (or enable again) an organization: its tokens get 403 everywhere, its schedules skip it."""
+    return platform.set_disabled(organization_id, body.disabled)
 
 
 @logger.inject_lambda_context

@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from contactcenter.edge.principal import EXPIRES_AT, principal_from_claims
+from contactcenter.edge.principal import EXPIRES_AT, check_organization_enabled, principal_from_claims
 from contactcenter.edge.tokens import verify
 from contactcenter.errors import DomainError
 
@@ -36,6 +36,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except DomainError as error:
         logger.info("token refused", extra={"rule": error.rule})
         raise Exception("Unauthorized") from error
+    try:
+        check_organization_enabled(principal)
+    except DomainError as error:
+        logger.info("caller refused", extra={"rule": error.rule})
+        return _policy("Deny", event["methodArn"], principal.user_id, {})  # 403
     return _policy(
         "Allow",
         event["methodArn"],

@@ -4,22 +4,14 @@ endpoints, as a browser app (oidc-client-ts) does against Cognito's managed logi
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import re
 import secrets
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import jwt
 
 from infra.wiring import WIRING
-from tests.e2e.clients import Api
+from tests.e2e.clients import CONSOLE, Api, exchange, sign_in
 from tests.e2e.conftest import LocalStack
-
-CONSOLE = "http://localhost:5173"  # an allowed origin of the local stack (its default list)
-CALLBACK = f"{CONSOLE}/callback"
 
 
 def _preflight(stack: LocalStack, path: str, origin: str, method: str = "POST") -> httpx.Response:
@@ -62,65 +54,15 @@ def test_responses_to_an_allowed_origin_carry_its_name_even_when_refused(local_s
     assert "access-control-allow-origin" not in other.headers
 
 
-def _pkce() -> tuple[str, str]:
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    return verifier, challenge
-
-
-def _sign_in(stack: LocalStack, username_or_label: str) -> tuple[dict[str, Any], str, dict[str, str]]:
-    """Discovery, the sign-in page, the chosen person's button: the code and state the callback gets."""
-    discovery = httpx.get(f"{stack.endpoints['issuer']}/.well-known/openid-configuration").json()
-    verifier, challenge = _pkce()
-    state = secrets.token_urlsafe(8)
-    params = {
-        "response_type": "code",
-        "client_id": stack.endpoints["clientId"],
-        "redirect_uri": CALLBACK,
-        "scope": "openid email profile",
-        "state": state,
-        "nonce": "n-1",
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
-    }
-    page = httpx.get(discovery["authorization_endpoint"], params=params)
-    assert page.status_code == 200
-    assert page.headers["content-type"].startswith("text/html")
-    buttons = dict(re.findall(r'<button type="submit" name="username" value="([^"]+)">([^<]+)</button>', page.text))
-    username = next(name for name, label in buttons.items() if username_or_label in (name, label.split(" (")[0]))
-    form = {**params, "username": username}
-    redirect = httpx.post(discovery["authorization_endpoint"], data=form)
-    assert redirect.status_code == 302
-    location = urlsplit(redirect.headers["location"])
-    assert f"{location.scheme}://{location.netloc}{location.path}" == CALLBACK
-    query = {name: values[0] for name, values in parse_qs(location.query).items()}
-    assert query["state"] == state
-    return discovery, verifier, query
-
-
-def _exchange(discovery: dict[str, Any], stack: LocalStack, code: str, verifier: str) -> httpx.Response:
-    return httpx.post(
-        discovery["token_endpoint"],
-        data={
-            "grant_type": "authorization_code",
-            "client_id": stack.endpoints["clientId"],
-            "code": code,
-            "redirect_uri": CALLBACK,
-            "code_verifier": verifier,
-        },
-        headers={"origin": CONSOLE},
-    )
-
-
 def test_code_and_pkce_sign_in_yields_tokens_the_api_accepts_and_refreshes(local_stack) -> None:
-    discovery, verifier, callback = _sign_in(local_stack, "alice")
-    wrong = _exchange(discovery, local_stack, callback["code"], "not-the-verifier-" + "x" * 30)
+    discovery, verifier, callback = sign_in(local_stack, "alice")
+    wrong = exchange(discovery, local_stack, callback["code"], "not-the-verifier-" + "x" * 30)
     assert wrong.status_code == 400
     assert wrong.json()["error"] == "invalid_grant"
-    assert _exchange(discovery, local_stack, callback["code"], verifier).json()["error"] == "invalid_grant"  # used
+    assert exchange(discovery, local_stack, callback["code"], verifier).json()["error"] == "invalid_grant"  # used
 
-    discovery, verifier, callback = _sign_in(local_stack, "alice")
-    exchanged = _exchange(discovery, local_stack, callback["code"], verifier)
+    discovery, verifier, callback = sign_in(local_stack, "alice")
+    exchanged = exchange(discovery, local_stack, callback["code"], verifier)
     assert exchanged.status_code == 200, exchanged.text
     assert exchanged.headers["access-control-allow-origin"] == CONSOLE
     tokens = exchanged.json()
@@ -157,7 +99,7 @@ def test_code_and_pkce_sign_in_yields_tokens_the_api_accepts_and_refreshes(local
     assert (logout.status_code, logout.headers["location"]) == (302, CONSOLE)
 
 
-def test_a_person_the_administrator_adds_can_sign_in(local_stack) -> None:
+def test_a_person_the_administrator_adds_cansign_in(local_stack) -> None:
     admin = Api(local_stack, "ada")
     version = admin.call("GET", "/admin/settings")["version"]
     email = f"pia-{secrets.token_hex(3)}@example.com"
@@ -168,8 +110,8 @@ def test_a_person_the_administrator_adds_can_sign_in(local_stack) -> None:
         headers={"If-Match": f'"{version}"'},
         expect=201,
     )
-    discovery, verifier, callback = _sign_in(local_stack, email)
-    tokens = _exchange(discovery, local_stack, callback["code"], verifier).json()
+    discovery, verifier, callback = sign_in(local_stack, email)
+    tokens = exchange(discovery, local_stack, callback["code"], verifier).json()
     finance = Api(local_stack, None, token=tokens["id_token"])
     assert finance.call("GET", "/reports/files?from=2026-01-01&to=2026-01-01", expect=(200, 400))
     claims = jwt.decode(tokens["id_token"], options={"verify_signature": False})

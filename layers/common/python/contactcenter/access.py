@@ -30,6 +30,7 @@ class Permission(StrEnum):
     SCHEDULES_MANAGE = "schedules.manage"  # import, change and delete agents' schedules
     ADMINISTRATION = "administration"  # configure the organization
     CONNECT = "connect"  # open a WebSocket session
+    PLATFORM = "platform.operate"  # create, list and disable organizations: platform operators only
 
 
 class Role(StrEnum):
@@ -39,6 +40,7 @@ class Role(StrEnum):
     AGENT = "AGENT"
     FINANCE = "FINANCE"
     INTEGRATION = "INTEGRATION"
+    OPERATOR = "OPERATOR"  # runs the platform; belongs to no organization's roles
 
 
 P = Permission
@@ -49,13 +51,16 @@ _ENGAGE_ALL = {P.ENGAGE, P.ENGAGE_EVALUATIONS, P.ENGAGE_COACHING, P.ENGAGE_ELEAR
 _SUPERVISING = {P.SUPERVISION_VIEW, P.SUPERVISION_ACT, P.ASSIGNMENTS_MANAGE, P.REPORTS_REQUEST, P.CONNECT}
 
 BUILT_IN_ROLES: Mapping[str, frozenset[Permission]] = {
-    Role.ADMIN: frozenset(Permission) - {P.ATTENDANCE_SELF, P.WORK_SELF, P.WORK_REPORT, P.ROUTING_READ},
+    Role.ADMIN: frozenset(Permission) - {P.ATTENDANCE_SELF, P.WORK_SELF, P.WORK_REPORT, P.ROUTING_READ, P.PLATFORM},
     Role.SUPERVISOR: frozenset(_SUPERVISING | _ENGAGE_ALL),
     Role.UNIT_MANAGER: frozenset(_SUPERVISING | _ENGAGE_ALL),
     Role.AGENT: frozenset({P.ATTENDANCE_SELF, P.WORK_SELF, P.CONNECT} | _ENGAGE_ALL),
     Role.FINANCE: frozenset({P.REPORTS_READ, P.REPORTS_REQUEST}),
     Role.INTEGRATION: frozenset({P.WORK_REPORT, P.ROUTING_READ}),
 }
+# Roles no organization may give or define: only the deployment makes operators (infra, docs/deploy.md).
+PLATFORM_ROLES: Mapping[str, frozenset[Permission]] = {Role.OPERATOR: frozenset({P.PLATFORM})}
+RESERVED_ROLE_NAMES = frozenset(BUILT_IN_ROLES) | frozenset(PLATFORM_ROLES)
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ def permissions_for(
 ) -> frozenset[Permission]:
     granted: set[Permission] = set()
     for role in roles:
-        granted |= BUILT_IN_ROLES.get(role, frozenset())
+        granted |= BUILT_IN_ROLES.get(role, frozenset()) | PLATFORM_ROLES.get(role, frozenset())
         if custom_roles:
             granted |= custom_roles.get(role, frozenset())
     return frozenset(granted)

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import ValidationError
 
-from contactcenter.access import BUILT_IN_ROLES, INTEGRATION_ONLY, Permission, Role, permissions_for
+from contactcenter.access import BUILT_IN_ROLES, INTEGRATION_ONLY, RESERVED_ROLE_NAMES, Permission, Role, permissions_for
 from contactcenter.errors import Conflict, Invalid, NotFound
 from contactcenter.organization import (
     Channel,
@@ -450,8 +450,10 @@ class PutRole:
     permissions: frozenset[Permission]
 
     def apply(self, settings: OrganizationSettings, usage: Usage) -> OrganizationSettings:
-        if self.name in BUILT_IN_ROLES:
+        if self.name in RESERVED_ROLE_NAMES:
             raise Invalid(f"{self.name} is a built-in role", field="role", rule="built_in_role")
+        if Permission.PLATFORM in self.permissions:
+            raise Invalid("platform.operate is the platform operators' alone", field="permissions", rule="reserved")
         if not self.permissions:
             raise Invalid("a role grants at least one permission", field="permissions", rule="permission_required")
         if self.permissions & INTEGRATION_ONLY:
@@ -887,7 +889,7 @@ def roles_view(settings: OrganizationSettings) -> dict[str, Any]:
     return {
         "builtIn": [_role_view(name, granted) for name, granted in BUILT_IN_ROLES.items()],
         "custom": [_role_view(name, granted) for name, granted in sorted(settings.custom_roles.items())],
-        "permissions": [p.value for p in Permission],
+        "permissions": [p.value for p in Permission if p is not Permission.PLATFORM],
     }
 
 

@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from contactcenter.access import Permission, Principal
-from contactcenter.edge.principal import as_recorded, principal_from_http_event
+from contactcenter.edge.principal import as_operator, as_recorded, principal_from_http_event
 from contactcenter.environment import environment
 from contactcenter.errors import (
     Conflict,
@@ -218,7 +218,7 @@ def serve(
     try:
         caller = principal_from_http_event(event)
         _admit(app, caller.organization_id)  # before any read: a throttled request costs AWS nothing
-        principal = as_recorded(caller)
+        principal = as_operator(caller) or as_recorded(caller)
         needed = route_permissions().get(event.get("routeKey", ""))
         if needed is None:
             raise Forbidden("this route is not open to anyone", rule="route_not_wired")

@@ -102,6 +102,32 @@ def as_recorded(identity: Principal) -> Principal:
     )
 
 
+# Platform operators' tokens name this organization; none exists (services/platform.py refuses the id).
+PLATFORM_ORGANIZATION = "platform"
+
+
+def as_operator(identity: Principal) -> Principal | None:
+    """A platform operator has no organization and no person record: the token's OPERATOR group (which no
+    organization can give: access.RESERVED_ROLE_NAMES) in the platform organization is the whole of it."""
+    if identity.organization_id != PLATFORM_ORGANIZATION or Role.OPERATOR not in identity.roles:
+        return None
+    roles = frozenset({Role.OPERATOR.value})
+    return Principal(identity.organization_id, identity.user_id, roles, permissions_for(roles))
+
+
+def check_organization_enabled(identity: Principal) -> None:
+    """For the authorizers, before any function: a disabled organization's callers are refused (403
+    `organization_disabled`); settings are read through the store's 30 s cache."""
+    from contactcenter.store import organizations as organization_store
+
+    try:
+        disabled = organization_store.get_settings(identity.organization_id).disabled
+    except NotFound:
+        return  # the platform operators' (or an unknown) organization: the functions decide
+    if disabled:
+        raise Forbidden("this organization is disabled", field="organization", rule="organization_disabled")
+
+
 EXPIRES_AT = "expiresAt"  # the authorizer context's key for the token's expiry (epoch seconds)
 
 

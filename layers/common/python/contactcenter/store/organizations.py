@@ -3,7 +3,8 @@
 Keys:
   settings   pk=ORG#{org}         sk=SETTINGS   (one item: everything a change needs; read with one request)
   person     pk=ORG#{org}         sk=PERSON#{user}
-  directory  pk=ORGANIZATIONS     sk=ORG#{org}  (lets scheduled jobs list the organizations)
+  directory  pk=ORGANIZATIONS     sk=ORG#{org}  (lets scheduled jobs list the enabled organizations; written
+                                                with every settings change, `disabled` mirrored from them)
   audit      pk=ORG#{org}#AUDIT   sk=AUDIT#{at}#{target}#{version}  (one per configuration change)
   client     pk=CLIENT#{clientId} sk=CLIENT     (the organization of an integration's app client: the
                                                 token trigger reads it by client id alone)
@@ -121,7 +122,7 @@ def put_settings(
     else:
         put["ConditionExpression"] = "version = :expected"
         put["ExpressionAttributeValues"] = {":expected": {"N": str(expected_version)}}
-    writes: list[dict[str, Any]] = [{"Put": put}, {"Put": {"TableName": table, "Item": _directory_item(settings)}}]
+    writes: list[dict[str, Any]] = [{"Put": put}, {"Update": _directory_update(settings, table)}]
     if audit is not None:
         writes.append(audit_put(audit))
     try:
@@ -207,9 +208,22 @@ def put_person(person: Person, *, client: Any = None) -> None:
 
 
 def list_organizations(*, client: Any = None) -> list[tuple[str, str]]:
-    """(organization id, time zone) of every organization."""
+    """(organization id, time zone) of every organization that is not disabled (what schedules work on)."""
+    return [(entry.organization_id, entry.time_zone) for entry in list_directory(client=client) if not entry.disabled]
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    organization_id: str
+    name: str
+    time_zone: str
+    disabled: bool
+
+
+def list_directory(*, client: Any = None) -> list[DirectoryEntry]:
+    """Every organization, disabled ones included (for the platform operator)."""
     client = client or clients.dynamodb()
-    found: list[tuple[str, str]] = []
+    found: list[DirectoryEntry] = []
     for page in client.get_paginator("query").paginate(
         TableName=environment().table_name,
         KeyConditionExpression="pk = :pk",
@@ -217,30 +231,24 @@ def list_organizations(*, client: Any = None) -> list[tuple[str, str]]:
     ):
         for item in page.get("Items", []):
             values = from_item(item)
-            found.append((values["organizationId"], values["timeZone"]))
+            found.append(
+                DirectoryEntry(
+                    organization_id=values["organizationId"],
+                    name=str(values.get("name", "")),
+                    time_zone=values["timeZone"],
+                    disabled=bool(values.get("disabled", False)),
+                )
+            )
     return found
 
 
-def _person_items(organization_id: str, *, consistent: bool, client: Any) -> Iterator[dict[str, Any]]:
-    """Every person item of the organization, retired ones included, page after page."""
-    for page in (
-        (client or clients.dynamodb())
-        .get_paginator("query")
-        .paginate(
-            TableName=environment().table_name,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :person)",
-            ExpressionAttributeValues={":pk": {"S": f"ORG#{organization_id}"}, ":person": {"S": "PERSON#"}},
-            ConsistentRead=consistent,
-        )
-    ):
-        yield from (from_item(item) for item in page.get("Items", []))
-
-
-def list_people(organization_id: str, *, client: Any = None) -> list[Person]:
-    return [
-        Person.model_validate(json.loads(values["person"]))
-        for values in _person_items(organization_id, consistent=False, client=client)
-    ]
+def set_disabled(organization_id: str, disabled: bool, *, client: Any = None) -> OrganizationSettings:
+    """Disables (or enables) an organization: its settings say so (edge/principal.as_recorded refuses its
+    people), and so does its directory entry (list_organizations leaves it out, so schedules skip it)."""
+    record = read_settings(organization_id, client=client)
+    changed = record.settings.model_copy(update={"disabled": disabled, "version": record.settings.version + 1})
+    put_settings(changed, expected_version=record.settings.version, client=client)
+    return changed
 
 
 def forget_cached_settings() -> None:
@@ -313,7 +321,7 @@ def save_settings(
         audit_put(audit),
     ]
     if after.time_zone != before.settings.time_zone:
-        writes.append({"Put": {"TableName": table, "Item": _directory_item(after)}})
+        writes.append({"Update": _directory_update(after, table)})
     try:
         client.transact_write_items(TransactItems=writes)
     except ClientError as error:
@@ -484,18 +492,29 @@ def _cursor_sk(cursor: str) -> str:
     return sk
 
 
-def _directory_item(settings: OrganizationSettings) -> dict[str, Any]:
+def _directory_update(settings: OrganizationSettings, table: str) -> dict[str, Any]:
+    # An update, not a put: `disabled` belongs to the platform operator and must survive settings changes.
     return {
-        "pk": {"S": "ORGANIZATIONS"},
-        "sk": {"S": f"ORG#{settings.organization_id}"},
-        **to_item(
+        "TableName": table,
+        "Key": _directory_key(settings.organization_id),
+        # NAME and TIMEZONE are reserved words of DynamoDB's expressions.
+        "UpdateExpression": "SET entity = :entity, organizationId = :id, #zone = :zone, #name = :name, "
+        "disabled = :disabled",
+        "ExpressionAttributeNames": {"#name": "name", "#zone": "timeZone"},
+        "ExpressionAttributeValues": to_item(
             {
-                "entity": "OrganizationEntry",
-                "organizationId": settings.organization_id,
-                "timeZone": settings.time_zone,
+                ":entity": "OrganizationEntry",
+                ":id": settings.organization_id,
+                ":zone": settings.time_zone,
+                ":name": settings.name,
+                ":disabled": settings.disabled,
             }
         ),
     }
+
+
+def _directory_key(organization_id: str) -> dict[str, Any]:
+    return {"pk": {"S": "ORGANIZATIONS"}, "sk": {"S": f"ORG#{organization_id}"}}
 
 
 def _person_item(record: PersonRecord) -> dict[str, Any]:
