@@ -1,6 +1,7 @@
 """Demo data for `make dev`: one organization, two units, agents in both, two supervisors, an
-administrator and a finance user; and a platform operator. Created through the admin services, as the admin API creates them:
-the organization and each person audited, each person an identity of the local identity directory."""
+administrator and a finance user; and a platform operator. Created through the admin services, as the
+admin API creates them: the organization and each person audited, each person an identity of the local
+identity directory."""
 
 from __future__ import annotations
 

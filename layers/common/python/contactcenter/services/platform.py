@@ -19,7 +19,6 @@ from contactcenter.organization import OrganizationSettings
 from contactcenter.services import administration
 from contactcenter.store import organizations as organization_store
 
-
 # Operators' tokens name this organization (infra/naming.py PLATFORM_ORGANIZATION); none may be created.
 PLATFORM_ORGANIZATION = "platform"
 
