@@ -30,8 +30,9 @@ $(VENV)/.installed: pyproject.toml uv.lock
 	$(PY) -c 'import pathlib, sysconfig; root = pathlib.Path.cwd(); pathlib.Path(sysconfig.get_paths()["purelib"], "contactcenter.pth").write_text(f"{root}/layers/common/python\n{root}\n")'
 	touch $@
 
-dev: install console  ## start the local stack with demo data; the console at its root URL
-	$(PY) -m local
+PORT ?= 8787
+dev: install console  ## start the local stack with demo data, the console at its root URL (make dev PORT=8788)
+	$(PY) -m local --port $(PORT)
 
 console: install  ## type-check against docs/openapi.json and build the web console into web/dist
 	cd web && npm run --silent build

@@ -29,6 +29,7 @@ CONTEXT_DEPENDENCIES_LAYER_DIR = "dependenciesLayerDir"
 # Cognito groups; the backend reads them from `cognito:groups` as roles. The names equal
 # contactcenter.access.Role (tests/infra/test_stack.py checks), but infra does not import the layer.
 ROLE_GROUPS = ("ADMIN", "SUPERVISOR", "UNIT_MANAGER", "AGENT", "FINANCE", "INTEGRATION", "OPERATOR")
+OPERATOR_GROUP = "OPERATOR"  # platform operators: create, list and disable organizations
 PLATFORM_ORGANIZATION = "platform"  # the `custom:organization` of platform operators (no such organization exists)
 ORGANIZATION_ATTRIBUTE = "organization"  # a custom attribute: the token carries `custom:organization`
 RESOURCE_SERVER_ID = "contactcenter"

@@ -72,7 +72,9 @@ class ContactCenterStack(Stack):
             allowed_origins=(*settings.allowed_origins, console.origin),
             lambda_authorizer=functions[wiring.http_authorizer],
         )
-        self.socket_api = socket_api = SocketApi(self, "SocketApi", wiring=wiring, functions=functions)
+        self.socket_api = socket_api = SocketApi(
+            self, "SocketApi", wiring=wiring, functions=functions, access_logs=settings.stage_access_logs
+        )
         self.streams = streams = Streams(
             self,
             "Streams",

@@ -17,6 +17,7 @@ for _path in (_ROOT / "layers" / "common" / "python", _ROOT):
         sys.path.insert(0, str(_path))
 
 import argparse  # noqa: E402
+import errno  # noqa: E402
 import importlib  # noqa: E402
 import ipaddress  # noqa: E402
 import json  # noqa: E402
@@ -134,7 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         stack.start()
         assert stack.issuer is not None
         tokens = {user.username: stack.issuer.mint(user) for user in users}
-        endpoints = {**stack.endpoints(), "tokens": tokens, "users": [user.username for user in users]}
+        endpoints = {
+            **stack.endpoints(),
+            "tokens": tokens,
+            "users": [user.username for user in users],
+            "endpointsFile": str(endpoints_file),
+        }
         _write(env_file, "\n".join(environment_lines(endpoints, tokens, users)) + "\n")
         _write(endpoints_file, json.dumps(endpoints, indent=2) + "\n")
         agent = first_with_role(users, "AGENT")
@@ -145,11 +151,21 @@ def main(argv: list[str] | None = None) -> int:
         )
         while not stopping.wait(0.5):  # until Ctrl-C or SIGTERM
             pass
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            logger.exception("the local stack failed")
+            return 1
+        print(
+            f"Port {arguments.port} on {arguments.host} is taken: stop what uses it, or choose another "
+            f"(make dev PORT={arguments.port + 1}, or --port 0 for any free port).",
+            file=sys.stderr,
+        )
+        return 1
     except Exception:
         logger.exception("the local stack failed")
         return 1
     finally:
-        logger.info("stopping the local stack")
+        logger.debug("stopping the local stack")
         stack.stop()
         for path in (endpoints_file, env_file):
             path.unlink(missing_ok=True)

@@ -157,7 +157,8 @@ class Scheduler:
 
     def _fire(self, name: str, at: datetime) -> Firing:
         schedule = self._schedules[name]
-        logger.info("schedule %s fires for %s", name, iso_seconds(at))
+        # Every minute for the sweep: shown with --log-level DEBUG only, so a developer's terminal stays quiet.
+        logger.debug("schedule %s fires for %s", name, iso_seconds(at))
         try:
             self._invoker.invoke(schedule.function, scheduled_event(name, at, schedule.detail))
         except FunctionError as exc:

@@ -47,6 +47,7 @@ class SocketApi(Construct):
         *,
         wiring: Wiring,
         functions: dict[str, lambda_.Function],
+        access_logs: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.api = apigwv2.WebSocketApi(
@@ -57,7 +58,12 @@ class SocketApi(Construct):
             route_selection_expression="$request.body.action",
         )
         self._add_routes(wiring, functions)
-        self.access_logs = logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.ONE_MONTH)
+        # A WebSocket stage's access logs need API Gateway's account-level CloudWatch Logs role, which
+        # this stack does not create (one per account and region, shared by every API there): a first
+        # deploy in a fresh account would fail on it. So they are a deploy setting, off by default.
+        self.access_logs = (
+            logs.LogGroup(self, "AccessLogs", retention=logs.RetentionDays.ONE_MONTH) if access_logs else None
+        )
         self.stage = apigwv2.WebSocketStage(
             self,
             "LiveStage",
@@ -65,8 +71,16 @@ class SocketApi(Construct):
             stage_name=naming.WEBSOCKET_STAGE,
             auto_deploy=True,
             throttle=apigwv2.ThrottleSettings(rate_limit=RATE_LIMIT, burst_limit=BURST_LIMIT),
-            access_log_settings=AccessLogSettings(self.access_logs, ACCESS_LOG_FIELDS),
+            access_log_settings=AccessLogSettings(self.access_logs, ACCESS_LOG_FIELDS) if self.access_logs else None,
         )
+        if self.access_logs is None:
+            acknowledge(
+                self.stage,
+                "AwsSolutions-APIG1",
+                "WebSocket stage access logs depend on API Gateway's account-level CloudWatch role, which a "
+                "fresh account lacks; they are the deploy setting stageAccessLogs (docs/deploy.md). Errors "
+                "are alarmed and every function logs each message it handles.",
+            )
         self.url = self.stage.url
         # https://{api}.execute-api.{region}.amazonaws.com/live, what the Management API client needs.
         self.management_endpoint = self.stage.callback_url

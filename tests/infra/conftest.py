@@ -47,6 +47,7 @@ class Synthesis:
     function_ids: dict[str, str]  # wiring function name -> logical id
     http_api_id: str
     socket_api_id: str
+    stack_name: str
 
     @property
     def validation_report(self) -> dict[str, Any]:
@@ -125,6 +126,7 @@ def _synthesize(root: Path, summary_file: Path) -> None:
         "function_ids": {name: logical_id(function) for name, function in stack.functions.items()},
         "http_api_id": logical_id(stack.http_api.api),
         "socket_api_id": logical_id(stack.socket_api.api),
+        "stack_name": stack.stack_name,
     }
     summary_file.write_text(json.dumps(summary))
 

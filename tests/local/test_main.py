@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -68,3 +69,71 @@ def test_it_listens_on_loopback_only(host: str) -> None:
     )
     assert completed.returncode == 2
     assert "loopback" in completed.stderr
+
+
+def test_make_dev_prints_a_short_banner_and_exports_a_token_per_user(tmp_path: Path) -> None:
+    endpoints_file = tmp_path / "endpoints.json"
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "local", "--port", "0", "--endpoints-file", str(endpoints_file)],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not endpoints_file.exists():  # bounded by the deadline
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            assert time.monotonic() < deadline, "the endpoints file never appeared"
+            time.sleep(0.1)
+        endpoints = json.loads(endpoints_file.read_text())
+        exported = (tmp_path / "env").read_text()
+        for username in endpoints["users"]:
+            assert f"export TOKEN_{username.upper()}={endpoints['tokens'][username]}" in exported
+        # Moving the clock fires the minute sweep and the hourly compile: nothing for the terminal.
+        moved = httpx.post(
+            f"{endpoints['apiUrl']}/_local/clock", json={"now": "2099-01-01T00:03:00Z", "fire": False}, timeout=30
+        )
+        assert moved.status_code == 200
+        httpx.post(f"{endpoints['apiUrl']}/_local/schedules/settle-wrap-ups/fire", timeout=60).raise_for_status()
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            output, _ = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, _ = process.communicate()
+    assert process.returncode == 0, output
+    assert len(output.encode()) < 2048, output  # was 15 KB of tokens
+    assert "Sign-in" in output and "source" in output
+    assert "fires" not in output and "wrap-ups settled" not in output
+    for token in endpoints["tokens"].values():
+        assert token not in output
+
+
+def test_a_taken_port_gets_one_clear_line(tmp_path: Path) -> None:
+    taken = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    port = taken.getsockname()[1]
+    try:
+        environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+        finished = subprocess.run(
+            [sys.executable, "-m", "local", "--port", str(port), "--no-demo", "--endpoints-file", str(tmp_path / "e")],
+            check=False,
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        taken.close()
+    assert finished.returncode == 1
+    lines = [line for line in (finished.stdout + finished.stderr).splitlines() if line.strip()]
+    assert lines == [
+        f"Port {port} on 127.0.0.1 is taken: stop what uses it, or choose another "
+        f"(make dev PORT={port + 1}, or --port 0 for any free port)."
+    ]
