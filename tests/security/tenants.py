@@ -1,4 +1,5 @@
-"""Who calls: a caller of every built-in role in three organizations of the local stack.
+"""Who calls: a caller of every built-in role in three organizations of the local stack (and the platform
+operator, the demo's olga, who belongs to none).
 
 - demo (the stack's demo data): ada ADMIN, sofia SUPERVISOR of sales, alice AGENT in sales, fabio FINANCE;
   created here through the admin API: a UNIT_MANAGER of sales only (ugo manages both units, so he has no
@@ -27,7 +28,9 @@ import httpx
 
 from tests.e2e.conftest import ROOT, LocalStack
 
-ROLES = ("ADMIN", "SUPERVISOR", "UNIT_MANAGER", "AGENT", "FINANCE", "INTEGRATION")
+ROLES = ("ADMIN", "SUPERVISOR", "UNIT_MANAGER", "AGENT", "FINANCE", "INTEGRATION", "OPERATOR")
+# The platform operator belongs to no organization: the same caller stands in every tenant.
+
 BASE_USER = "ada"  # the issuer's user whose token a created person's is made from (every claim replaced)
 
 # Stores an organization's first settings with the admin service, as local/demo.py does for demo.
@@ -132,6 +135,11 @@ class Administration:
         return Caller("INTEGRATION", organization_id, client_id, BASE_USER, claims)
 
 
+def _operator() -> Caller:
+    # The platform operator belongs to no organization: the same caller stands in every tenant.
+    return Caller("OPERATOR", "platform", "op-olga", "olga")
+
+
 def _demo_user(username: str, user_id: str, role: str) -> Caller:
     return Caller(role, "demo", user_id, username)
 
@@ -162,6 +170,7 @@ def _open_organization(stack: LocalStack, organization_id: str, name: str, unit:
         "AGENT": admin.person(organization_id, "AGENT", f"agent@{domain}", "Agent", **agent_memberships),
         "FINANCE": admin.person(organization_id, "FINANCE", f"finance@{domain}", "Finance"),
         "INTEGRATION": admin.integration(organization_id, f"{organization_id} router"),
+        "OPERATOR": _operator(),
     }
     return Tenant(organization_id, callers)
 
@@ -180,6 +189,7 @@ def open_tenants(stack: LocalStack) -> Tenants:
             "AGENT": _demo_user("alice", "agent-alice", "AGENT"),
             "FINANCE": _demo_user("fabio", "fin-fabio", "FINANCE"),
             "INTEGRATION": admin.integration("demo", "security router"),
+            "OPERATOR": _operator(),
         },
     )
     return Tenants(

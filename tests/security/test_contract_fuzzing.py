@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from contactcenter.access import BUILT_IN_ROLES
+from contactcenter.access import BUILT_IN_ROLES, PLATFORM_ROLES
 from tests.e2e.conftest import ROOT, LocalStack
 from tests.security.table import Items, table_items
 from tests.security.tally import TALLY
@@ -51,7 +51,7 @@ class Fuzzing:
 
 
 def _permissions(role: str) -> frozenset[str]:
-    return frozenset(str(permission) for permission in BUILT_IN_ROLES[role])
+    return frozenset(str(permission) for permission in {**BUILT_IN_ROLES, **PLATFORM_ROLES}[role])
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from contactcenter.access import Role
-from contactcenter.administration import PersonDraft
+from contactcenter.administration import PersonDraft, new_organization
 from contactcenter.errors import Invalid
 from contactcenter.identity import IdentityDirectory
-from contactcenter.organization import OrganizationSettings
 from contactcenter.services import administration
 from contactcenter.store import organizations as organization_store
 
@@ -38,7 +37,7 @@ def create_organization(
     """The organization (settings version 0, audited) and its first administrator, who is invited."""
     if draft.organization_id == PLATFORM_ORGANIZATION:
         raise Invalid("this id is the platform operators'", field="organizationId", rule="reserved")
-    settings = OrganizationSettings(organization_id=draft.organization_id, name=draft.name, time_zone=draft.time_zone)
+    settings = new_organization(draft.organization_id, name=draft.name, time_zone=draft.time_zone)
     organization = administration.create_organization(settings, actor_id=actor_id, now=now)
     administrator = administration.create_person(
         draft.organization_id,
