@@ -251,6 +251,28 @@ def set_disabled(organization_id: str, disabled: bool, *, client: Any = None) ->
     return changed
 
 
+def _person_items(organization_id: str, *, consistent: bool, client: Any) -> Iterator[dict[str, Any]]:
+    """Every person item of the organization, retired ones included, page after page."""
+    for page in (
+        (client or clients.dynamodb())
+        .get_paginator("query")
+        .paginate(
+            TableName=environment().table_name,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :person)",
+            ExpressionAttributeValues={":pk": {"S": f"ORG#{organization_id}"}, ":person": {"S": "PERSON#"}},
+            ConsistentRead=consistent,
+        )
+    ):
+        yield from (from_item(item) for item in page.get("Items", []))
+
+
+def list_people(organization_id: str, *, client: Any = None) -> list[Person]:
+    return [
+        Person.model_validate(json.loads(values["person"]))
+        for values in _person_items(organization_id, consistent=False, client=client)
+    ]
+
+
 def forget_cached_settings() -> None:
     _cache.clear()
     _people.clear()
