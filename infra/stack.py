@@ -125,6 +125,10 @@ class ContactCenterStack(Stack):
         CfnOutput(self, "UserPoolId", value=identity.user_pool.user_pool_id)
         CfnOutput(self, "PeopleClientId", value=identity.people_client.user_pool_client_id)
         CfnOutput(self, "TokenEndpoint", value=f"{identity.domain.base_url()}/oauth2/token")
+        # A browser app's OpenID Connect authority (discovery at <IssuerUrl>/.well-known/openid-configuration)
+        # and the managed login domain (sign-in pages, /logout).
+        CfnOutput(self, "IssuerUrl", value=identity.issuer)
+        CfnOutput(self, "ManagedLoginUrl", value=identity.domain.base_url())
         CfnOutput(self, "ReportBucketName", value=data.report_bucket.bucket_name)
         CfnOutput(self, "TableName", value=data.table.table_name)
         CfnOutput(self, "ReportDatabaseName", value=catalog.database_name)

@@ -5,8 +5,9 @@ refused; this one accepts the access token of any app client the admin API regis
 tokens), verified against the user pool's key set; the route's function then decides by permissions.
 API Gateway answers 401 itself when the Authorization header is missing, 401 when this fails with
 "Unauthorized" (a token that is not valid), 403 when it returns isAuthorized false (a valid token of a
-caller who may not call at all: unknown or retired integration, disabled organization). The context becomes
-requestContext.authorizer.lambda of the route's event (edge/principal.py reads it).
+caller who may not call at all: unknown or retired integration; a disabled organization is refused by
+the function, with its rule). The context becomes requestContext.authorizer.lambda of the route's
+event (edge/principal.py reads it).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from contactcenter.edge.principal import authorizer_context, check_organization_enabled, principal_from_claims
+from contactcenter.edge.principal import authorizer_context
 from contactcenter.edge.tokens import integration_route_caller
 from contactcenter.errors import DomainError, Unauthorized
 
@@ -29,7 +30,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         token = token[7:].strip()
     try:
         claims = integration_route_caller(token)
-        check_organization_enabled(principal_from_claims(claims))
     except Unauthorized as error:
         logger.info("token refused", extra={"rule": error.rule, "routeKey": event.get("routeKey")})
         raise Exception("Unauthorized") from error  # the one message API Gateway turns into 401

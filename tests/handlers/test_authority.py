@@ -403,9 +403,9 @@ def test_an_agent_with_a_custom_role_gets_assignment_pushes(acme: Organization, 
 
 
 def test_a_custom_role_with_administration_watches_every_unit(acme: Organization, tap: ManagementApiTap) -> None:
-    _put_role("OPERATOR", ["administration", "connect", "supervision.view"])
-    register_holder("acme", "ops", "OPERATOR")
+    _put_role("OPERATIONS", ["administration", "connect", "supervision.view"])
+    register_holder("acme", "ops", "OPERATIONS")
     assert _connect("conn-ops", "ops") == 200
     # The token names the custom role, as Cognito's groups would.
-    _act("conn-ops", "ops", {"action": "subscribe", "units": ["north", "south"]}, roles="OPERATOR")
+    _act("conn-ops", "ops", {"action": "subscribe", "units": ["north", "south"]}, roles="OPERATIONS")
     assert tap.received("conn-ops")[-1]["channels"] == ["UNIT#north", "UNIT#south"]

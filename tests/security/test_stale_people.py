@@ -48,7 +48,7 @@ class Umbrella:
     agent_east: Caller
     agent_west: Caller
     watcher: Caller  # WATCHER (connect, supervision.view) of east
-    operator: Caller  # OPERATOR (administration, connect, supervision.view), no unit of its own
+    operator: Caller  # OPERATIONS, a custom role (administration, connect, supervision.view), no unit of its own
 
     def http(self, caller: Caller, method: str, path: str, body: Any = None, **headers: str) -> httpx.Response:
         headers["authorization"] = f"Bearer {caller.token(self.stack)}"
@@ -78,7 +78,7 @@ def umbrella(local_stack: LocalStack) -> Iterator[Umbrella]:
     partial = Umbrella(local_stack, founder, *(founder,) * 7)
     for role, permissions in (
         ("WATCHER", ["connect", "supervision.view"]),
-        ("OPERATOR", ["administration", "connect", "supervision.view"]),
+        ("OPERATIONS", ["administration", "connect", "supervision.view"]),
     ):
         response = partial.http(
             founder,
@@ -98,7 +98,7 @@ def umbrella(local_stack: LocalStack) -> Iterator[Umbrella]:
         agent_east=admin.person(ORGANIZATION, "AGENT", "ae@umbrella.example", "Agent East", units=["east"], **member),
         agent_west=admin.person(ORGANIZATION, "AGENT", "aw@umbrella.example", "Agent West", units=["west"], **member),
         watcher=admin.person(ORGANIZATION, "WATCHER", "watch@umbrella.example", "Watcher", supervisedUnits=["east"]),
-        operator=admin.person(ORGANIZATION, "OPERATOR", "ops@umbrella.example", "Operator"),
+        operator=admin.person(ORGANIZATION, "OPERATIONS", "ops@umbrella.example", "Operator"),
     )
 
 
