@@ -19,7 +19,14 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import ValidationError
 
-from contactcenter.access import BUILT_IN_ROLES, INTEGRATION_ONLY, RESERVED_ROLE_NAMES, Permission, Role, permissions_for
+from contactcenter.access import (
+    BUILT_IN_ROLES,
+    INTEGRATION_ONLY,
+    RESERVED_ROLE_NAMES,
+    Permission,
+    Role,
+    permissions_for,
+)
 from contactcenter.errors import Conflict, Invalid, NotFound
 from contactcenter.organization import (
     Channel,
