@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,24 +18,62 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+class RunningStack:
+    """`python -m local` started as a developer starts it; `output` and `returncode` once stopped by Ctrl-C."""
+
+    def __init__(self, tmp_path: Path, *arguments: str, startup_seconds: float) -> None:
+        self.endpoints_file = tmp_path / "endpoints.json"
+        self.arguments = arguments
+        self.startup_seconds = startup_seconds
+        self.output = ""
+        self.returncode: int | None = None
+
+    def __enter__(self) -> dict[str, Any]:
+        environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "local",
+                "--port",
+                "0",
+                *self.arguments,
+                "--endpoints-file",
+                str(self.endpoints_file),
+            ],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + self.startup_seconds
+            while not self.endpoints_file.exists():  # bounded by the deadline
+                assert self.process.poll() is None, self.process.stdout.read() if self.process.stdout else ""
+                assert time.monotonic() < deadline, "the endpoints file never appeared"
+                time.sleep(0.1)
+            return json.loads(self.endpoints_file.read_text())  # type: ignore[no-any-return]
+        except BaseException:
+            self._stop()
+            raise
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.output, _ = self.process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.output, _ = self.process.communicate()
+        self.returncode = self.process.returncode
+
+
 def test_the_stack_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
-    endpoints_file = tmp_path / "endpoints.json"
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local", "--port", "0", "--no-demo", "--endpoints-file", str(endpoints_file)],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not endpoints_file.exists():  # bounded by the deadline
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
-            assert time.monotonic() < deadline, "the endpoints file never appeared"
-            time.sleep(0.1)
-        endpoints = json.loads(endpoints_file.read_text())
+    stack = RunningStack(tmp_path, "--no-demo", startup_seconds=60)
+    with stack as endpoints:
         assert (tmp_path / "env").read_text().startswith("export API=")
 
         assert endpoints["apiUrl"].startswith("http://127.0.0.1:")
@@ -46,15 +85,8 @@ def test_the_stack_starts_serves_and_stops_cleanly(tmp_path: Path) -> None:
         assert httpx.post(f"{endpoints['apiUrl']}/_local/streams/drain", json={"timeout": 10}).json() == {
             "drained": True
         }
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            output, _ = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-    assert process.returncode == 0, output
-    assert not endpoints_file.exists()
+    assert stack.returncode == 0, stack.output
+    assert not stack.endpoints_file.exists()
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10"])
@@ -72,23 +104,8 @@ def test_it_listens_on_loopback_only(host: str) -> None:
 
 
 def test_make_dev_prints_a_short_banner_and_exports_a_token_per_user(tmp_path: Path) -> None:
-    endpoints_file = tmp_path / "endpoints.json"
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "local", "--port", "0", "--endpoints-file", str(endpoints_file)],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 90
-        while not endpoints_file.exists():  # bounded by the deadline
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
-            assert time.monotonic() < deadline, "the endpoints file never appeared"
-            time.sleep(0.1)
-        endpoints = json.loads(endpoints_file.read_text())
+    stack = RunningStack(tmp_path, startup_seconds=90)
+    with stack as endpoints:
         exported = (tmp_path / "env").read_text()
         for username in endpoints["users"]:
             assert f"export TOKEN_{username.upper()}={endpoints['tokens'][username]}" in exported
@@ -98,14 +115,8 @@ def test_make_dev_prints_a_short_banner_and_exports_a_token_per_user(tmp_path: P
         )
         assert moved.status_code == 200
         httpx.post(f"{endpoints['apiUrl']}/_local/schedules/settle-wrap-ups/fire", timeout=60).raise_for_status()
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            output, _ = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = process.communicate()
-    assert process.returncode == 0, output
+    output = stack.output
+    assert stack.returncode == 0, output
     assert len(output.encode()) < 2048, output  # was 15 KB of tokens
     assert "Sign-in" in output and "source" in output
     assert "fires" not in output and "wrap-ups settled" not in output
